@@ -1,0 +1,1 @@
+export * from './generated/meta/v1/meta';
