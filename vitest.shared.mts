@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig, type UserConfig } from 'vitest/config';
 
-const root = __dirname;
+const root = import.meta.dirname;
 
 /** Mirrors tsconfig.base.json's path aliases so tests import libs the way the code does. */
 function workspaceAliases(): Record<string, string> {

@@ -1,0 +1,126 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ApiServerService, defaultScheme, type Scheme } from '@minik8s/api';
+import type { Logger } from '@minik8s/logging';
+import { EtcdStore } from '@minik8s/storage';
+import { Admission } from './admission/admission';
+import { NamespaceLifecycle } from './admission/namespace-lifecycle';
+import { GenericRegistry, type Clock } from './registry/generic-registry';
+import { ObjectKeys } from './registry/object-keys';
+import { ObjectStore } from './registry/object-store';
+import { ScaleSubresource } from './registry/subresources';
+import { ApiService } from './server/api-service';
+import { ensureSystemNamespaces } from './server/bootstrap';
+import { startHealthServer } from './server/health-server';
+import { ApiMetrics } from './server/metrics';
+import { WatchCaches } from './watch/watch-caches';
+
+export interface ApiServerOptions {
+  etcdServers: string[];
+  etcdPrefix: string;
+  bindAddress: string;
+  securePort: number;
+  healthPort: number;
+  watchCacheSize: number;
+  bookmarkIntervalMs: number;
+  logger: Logger;
+  clock?: Clock;
+  scheme?: Scheme;
+}
+
+export interface RunningApiServer {
+  /** host:port the gRPC API listens on. */
+  address: string;
+  grpcPort: number;
+  healthPort: number;
+  registry: GenericRegistry;
+  stop(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+/** Wires storage, registry, admission, watch caches and the gRPC and HTTP servers. */
+export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
+  const scheme = options.scheme ?? defaultScheme();
+  const clock = options.clock ?? systemClock;
+  const etcd = new EtcdStore({ hosts: options.etcdServers });
+  const store = new ObjectStore(etcd, scheme, new ObjectKeys(options.etcdPrefix.replace(/\/+$/, '')));
+  const caches = new WatchCaches(store, etcd, {
+    capacity: options.watchCacheSize,
+    bookmarkIntervalMs: options.bookmarkIntervalMs,
+    logger: options.logger,
+  });
+  const admission = new Admission([new NamespaceLifecycle(store, scheme)]);
+  const registry = new GenericRegistry(store, scheme, caches, admission, clock);
+  const metrics = new ApiMetrics();
+  const service = new ApiService(scheme, registry, new ScaleSubresource(registry, scheme), clock, metrics, options.logger);
+
+  await ensureSystemNamespacesWithRetry(scheme, registry, options.logger);
+  await caches.startAll(scheme.all());
+
+  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
+  server.addService(ApiServerService, service.implementation());
+  const health = new HealthImplementation({ '': 'SERVING', 'minik8s.apiserver.v1.ApiServer': 'SERVING' });
+  health.addToServer(server);
+  const grpcPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.bindAddress}:${options.securePort}`, ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    );
+  });
+
+  let httpServer: HttpServer | undefined;
+  let healthPort = options.healthPort;
+  if (options.healthPort >= 0) {
+    httpServer = await startHealthServer(
+      options.bindAddress,
+      options.healthPort,
+      {
+        live: async () => true,
+        ready: async () => {
+          const failing: string[] = [];
+          try {
+            await etcd.currentRevision();
+          } catch {
+            failing.push('etcd');
+          }
+          if (!caches.ready) failing.push('watch-cache');
+          return { ok: failing.length === 0, failing };
+        },
+      },
+      metrics,
+    );
+    const address = httpServer.address();
+    healthPort = typeof address === 'object' && address ? address.port : options.healthPort;
+  }
+  options.logger.info({ grpcPort, healthPort, etcd: options.etcdServers }, 'apiserver serving');
+
+  return {
+    address: `${options.bindAddress}:${grpcPort}`,
+    grpcPort,
+    healthPort,
+    registry,
+    stop: async () => {
+      health.setStatus('', 'NOT_SERVING');
+      await caches.stop();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      server.forceShutdown();
+      await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
+      etcd.close();
+    },
+  };
+}
+
+async function ensureSystemNamespacesWithRetry(scheme: Scheme, registry: GenericRegistry, logger: Logger): Promise<void> {
+  let delayMs = 200;
+  for (;;) {
+    try {
+      await ensureSystemNamespaces(scheme, registry);
+      return;
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'cannot reach etcd yet; retrying');
+      await new Promise((r) => setTimeout(r, delayMs));
+      delayMs = Math.min(delayMs * 2, 5000);
+    }
+  }
+}

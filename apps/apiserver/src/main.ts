@@ -1,0 +1,48 @@
+import { createLogger } from '@minik8s/logging';
+import { FlagError, parseFlags, type FlagSpec } from '@minik8s/flags';
+import { startApiServer } from './apiserver';
+
+const FLAGS = {
+  etcdServers: { type: 'list', description: 'List of etcd servers to connect with (scheme://ip:port), comma separated.', default: ['http://127.0.0.1:2379'] },
+  etcdPrefix: { type: 'string', description: 'The prefix to prepend to all resource paths in etcd.', default: '/registry' },
+  bindAddress: { type: 'string', description: 'The IP address on which to listen for the gRPC API and the health port.', default: '0.0.0.0' },
+  securePort: { type: 'number', description: 'The port on which to serve the gRPC API.', default: 6443 },
+  healthPort: { type: 'number', description: 'The port on which to serve /healthz, /readyz and /metrics over HTTP (-1 disables).', default: 8080 },
+  watchCacheSize: { type: 'number', description: 'Recent events kept per resource for watches that resume from a resourceVersion.', default: 10000 },
+  bookmarkInterval: { type: 'number', description: 'Seconds between BOOKMARK events sent to watches that allow them.', default: 60 },
+  logLevel: { type: 'string', description: 'Log level: fatal, error, warn, info, debug, trace.' },
+  v: { type: 'number', description: 'Log verbosity, klog style (2 = debug, 4 = trace).', default: 0 },
+  logFormat: { type: 'string', description: 'Log format: json or pretty (default: pretty on a terminal).' },
+} satisfies Record<string, FlagSpec>;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const flags = parseFlags('minik8s apiserver', 'The minik8s API server: validates and stores API objects in etcd and serves them over gRPC.', FLAGS, argv);
+  if (!flags) return;
+  const logger = createLogger({
+    component: 'apiserver',
+    level: flags.logLevel || undefined,
+    verbosity: flags.v,
+    format: flags.logFormat === 'json' || flags.logFormat === 'pretty' ? flags.logFormat : undefined,
+  });
+  const server = await startApiServer({
+    etcdServers: flags.etcdServers,
+    etcdPrefix: flags.etcdPrefix,
+    bindAddress: flags.bindAddress,
+    securePort: flags.securePort,
+    healthPort: flags.healthPort,
+    watchCacheSize: flags.watchCacheSize,
+    bookmarkIntervalMs: flags.bookmarkInterval * 1000,
+    logger,
+  });
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    void server.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`Error: ${err instanceof FlagError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,432 @@
+import type { ApiObject, FieldError, JsonValue, KindInfo, ListOptions, Scheme, DeleteOptions, Unknown } from '@minik8s/api';
+import {
+  apiVersionOf,
+  formatFieldError,
+  isConflict,
+  newBadRequest,
+  newConflict,
+  newInvalid,
+  newMethodNotSupported,
+  newResourceExpired,
+  OPTIMISTIC_LOCK_MESSAGE,
+  StatusError,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from '@minik8s/api';
+import type { Admission } from '../admission/admission';
+import type { WatchCaches } from '../watch/watch-caches';
+import type { WatchHandle, WatchSink } from '../watch/watch-cache';
+import { buildFilter } from './selection';
+import { applyPatchOfType } from './patch';
+import { formatTime, generatedName, newUid } from './object-meta';
+import { NO_CHANGE, type ObjectStore, type StoredObject } from './object-store';
+import { decodeContinue, encodeContinue } from './continue-token';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface ListResult {
+  items: Unknown[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+const MAX_CONFLICT_RETRIES = 10;
+
+type WithStatus = ApiObject & { status?: unknown; spec?: unknown };
+
+function qualified(info: KindInfo): { group: string; resource: string } {
+  return { group: info.group, resource: info.resource };
+}
+
+function parseResourceVersion(rv: string | undefined, what: string): number | undefined {
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d+$/.test(rv)) throw newBadRequest(`${what}: Invalid value: "${rv}": must be a decimal resourceVersion`);
+  return Number(rv);
+}
+
+/**
+ * Kubernetes' generic REST semantics over the object store: create with generateName and
+ * defaults, validated updates with optimistic concurrency, status and spec kept apart,
+ * patches, graceful and finalizer-aware deletion, paged lists and cached watches.
+ */
+export class GenericRegistry {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly scheme: Scheme,
+    private readonly caches: WatchCaches,
+    private readonly admission: Admission,
+    private readonly clock: Clock,
+  ) {}
+
+  private invalid(info: KindInfo, name: string, errors: FieldError[]): StatusError {
+    return newInvalid(
+      { group: info.group, kind: info.kind },
+      name,
+      errors.map((e) => ({ field: e.field, type: e.type, text: formatFieldError(e) })),
+    );
+  }
+
+  private checkNamespace(info: KindInfo, requestNamespace: string | undefined, obj: ApiObject): void {
+    const meta = (obj.metadata ??= {});
+    if (!info.namespaced) {
+      meta.namespace = undefined;
+      return;
+    }
+    if (meta.namespace && requestNamespace && meta.namespace !== requestNamespace) {
+      throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    meta.namespace = meta.namespace || requestNamespace;
+    if (!meta.namespace) throw newBadRequest('an empty namespace may not be set during creation');
+  }
+
+  async create(info: KindInfo, namespace: string | undefined, input: ApiObject, dryRun = false): Promise<ApiObject> {
+    const obj = structuredClone(input) as WithStatus;
+    this.checkNamespace(info, namespace, obj);
+    const meta = obj.metadata ?? {};
+    const wantsGeneratedName = !meta.name && !!meta.generateName;
+    for (let attempt = 0; ; attempt++) {
+      if (wantsGeneratedName) meta.name = generatedName(meta.generateName ?? '');
+      meta.uid = newUid();
+      meta.creationTimestamp = formatTime(this.clock.now());
+      meta.generation = 1;
+      meta.resourceVersion = undefined;
+      meta.selfLink = undefined;
+      meta.deletionTimestamp = undefined;
+      meta.deletionGracePeriodSeconds = undefined;
+      obj.metadata = meta;
+      info.strategy?.prepareForCreate?.(obj);
+      info.strategy?.applyDefaults?.(obj);
+      const errors = [...validateObjectMeta(meta, info.namespaced), ...(info.strategy?.validate?.(obj) ?? [])];
+      if (errors.length > 0) throw this.invalid(info, meta.name || meta.generateName || '', errors);
+      await this.admission.admit({ operation: 'CREATE', info, obj, dryRun });
+      if (dryRun) return obj;
+      try {
+        return (await this.store.create(info, obj)).obj;
+      } catch (err) {
+        // A generated name that collides is drawn again, as Kubernetes' clients retry it.
+        if (wantsGeneratedName && err instanceof StatusError && err.reason === 'AlreadyExists' && attempt < 5) continue;
+        await this.admission.release({ operation: 'CREATE', info, obj, dryRun });
+        throw err;
+      }
+    }
+  }
+
+  async get(info: KindInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
+    return (await this.store.get(info, namespace, name)).obj;
+  }
+
+  async list(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ListResult> {
+    const filter = buildFilter(info, namespace, options.labelSelector, options.fieldSelector);
+    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    if (options.resourceVersion === '0' && !options.continue && limit === 0) {
+      const snapshot = await this.caches.get(info).snapshot(filter);
+      return { items: snapshot.items, resourceVersion: String(snapshot.revision) };
+    }
+    let startKey: string | undefined;
+    let revision = parseResourceVersion(options.resourceVersion === '0' ? undefined : options.resourceVersion, 'resourceVersion');
+    if (options.continue) {
+      const token = decodeContinue(options.continue);
+      startKey = this.store.keys.namespacePrefix(info, namespace) + token.start;
+      revision = token.rv;
+    }
+    const listed = await this.store
+      .list(info, namespace, { limit, startKey, revision, accept: (obj) => filter.matches(obj) })
+      .catch((err: unknown) => {
+        if (err instanceof StatusError && err.reason === 'Expired' && options.continue) {
+          throw newResourceExpired(
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          );
+        }
+        throw err;
+      });
+    const result: ListResult = {
+      items: listed.items.map((item) => this.scheme.toUnknown(info, item.obj)),
+      resourceVersion: String(listed.revision),
+    };
+    if (listed.nextKey) {
+      const prefix = this.store.keys.namespacePrefix(info, namespace);
+      result.continue = encodeContinue({ rv: listed.revision, start: listed.nextKey.slice(prefix.length) });
+    }
+    return result;
+  }
+
+  async watch(info: KindInfo, namespace: string | undefined, options: ListOptions, sink: WatchSink): Promise<WatchHandle> {
+    const filter = buildFilter(info, namespace, options.labelSelector, options.fieldSelector);
+    const rv = parseResourceVersion(options.resourceVersion, 'resourceVersion');
+    return this.caches.get(info).watch(rv, filter, sink, options.allowWatchBookmarks ?? false);
+  }
+
+  /**
+   * Reads, transforms and writes the object until the write lands on the revision it read.
+   * `expectedRevision` pins the first read: a stale one is a Conflict, not a retry.
+   */
+  private async guaranteedUpdate(
+    info: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    expectedRevision: number | undefined,
+    transform: (current: WithStatus) => Promise<WithStatus | typeof NO_CHANGE>,
+  ): Promise<ApiObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current: StoredObject = await this.store.get(info, namespace, name);
+      if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+        throw newConflict(qualified(info), name, OPTIMISTIC_LOCK_MESSAGE);
+      }
+      const next = await transform(structuredClone(current.obj) as WithStatus);
+      if (next === NO_CHANGE) return current.obj;
+      try {
+        const meta = next.metadata ?? {};
+        if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && this.deletesWhenUnfinalized(info, next)) {
+          return (await this.store.remove(info, namespace, name, current.revision)).obj;
+        }
+        return (await this.store.replace(info, next, current.revision)).obj;
+      } catch (err) {
+        if (isConflict(err) && expectedRevision === undefined && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  // A terminating namespace waits for its spec.finalizers (the namespace controller) as well.
+  private deletesWhenUnfinalized(info: KindInfo, obj: WithStatus): boolean {
+    if (info.group === '' && info.kind === 'Namespace') {
+      const spec = obj.spec as { finalizers?: string[] } | undefined;
+      return (spec?.finalizers ?? []).length === 0;
+    }
+    return true;
+  }
+
+  private sameJson(info: KindInfo, a: ApiObject, b: ApiObject): boolean {
+    return JSON.stringify(this.scheme.toJson(info, a)) === JSON.stringify(this.scheme.toJson(info, b));
+  }
+
+  private specChanged(info: KindInfo, next: WithStatus, old: WithStatus): boolean {
+    const strip = (o: WithStatus): ApiObject => ({ ...o, metadata: undefined, status: undefined } as ApiObject);
+    return !this.sameJson(info, strip(next), strip(old));
+  }
+
+  async update(
+    info: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    input: ApiObject,
+    subresource = '',
+    dryRun = false,
+    internal: { bypassStrategy?: boolean } = {},
+  ): Promise<ApiObject> {
+    if (subresource && subresource !== 'status' && subresource !== 'finalize') {
+      throw newMethodNotSupported(qualified(info), `update of ${subresource}`);
+    }
+    const inputMeta = input.metadata ?? {};
+    if (inputMeta.name && inputMeta.name !== name) {
+      throw newBadRequest(`the name of the object (${inputMeta.name}) does not match the name on the URL (${name})`);
+    }
+    if (info.namespaced && inputMeta.namespace && namespace && inputMeta.namespace !== namespace) {
+      throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const expected = parseResourceVersion(inputMeta.resourceVersion, 'metadata.resourceVersion');
+    return this.guaranteedUpdate(info, namespace, name, expected, async (current) => {
+      const next = this.merged(info, subresource, structuredClone(input) as WithStatus, current);
+      const meta = next.metadata ?? {};
+      // Fields the server owns are carried over; identity and lifecycle cannot be changed by an update.
+      meta.name = name;
+      meta.namespace = info.namespaced ? namespace : undefined;
+      meta.uid = meta.uid || current.metadata?.uid;
+      meta.creationTimestamp = current.metadata?.creationTimestamp;
+      meta.deletionTimestamp = current.metadata?.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = current.metadata?.deletionGracePeriodSeconds;
+      meta.generation = current.metadata?.generation;
+      meta.resourceVersion = undefined;
+      meta.selfLink = undefined;
+      next.metadata = meta;
+      const strategy = internal.bypassStrategy ? undefined : info.strategy;
+      if (!subresource) {
+        strategy?.applyDefaults?.(next);
+        strategy?.prepareForUpdate?.(next, current);
+      }
+      const errors = [
+        ...validateObjectMeta(meta, info.namespaced),
+        ...validateObjectMetaUpdate(meta, current.metadata ?? {}),
+        ...(strategy?.validateUpdate?.(next, current) ?? strategy?.validate?.(next) ?? []),
+      ];
+      if (errors.length > 0) throw this.invalid(info, name, errors);
+      if (this.specChanged(info, next, current)) meta.generation = (current.metadata?.generation ?? 0) + 1;
+      const comparable = { ...current, metadata: { ...current.metadata, resourceVersion: undefined } };
+      if (this.sameJson(info, next, comparable)) return NO_CHANGE;
+      await this.admission.admit({ operation: 'UPDATE', info, obj: next, old: current, dryRun });
+      if (dryRun) return NO_CHANGE;
+      return next;
+    });
+  }
+
+  /** What an update at `subresource` means: status writes only status, spec writes leave status. */
+  private merged(info: KindInfo, subresource: string, next: WithStatus, current: WithStatus): WithStatus {
+    if (subresource === 'status') {
+      return { ...current, status: next.status };
+    }
+    if (subresource === 'finalize') {
+      return { ...current, spec: next.spec };
+    }
+    if (info.subresources.includes('status')) next.status = current.status;
+    return next;
+  }
+
+  async patch(
+    info: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    patchType: string,
+    patch: Uint8Array,
+    subresource = '',
+    dryRun = false,
+  ): Promise<ApiObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(info, namespace, name);
+      const patched = applyPatchOfType(patchType, this.scheme.toJson(info, current.obj) as JsonValue, patch);
+      let decoded: ApiObject;
+      try {
+        decoded = this.scheme.fromJson(patched).obj;
+      } catch (err) {
+        throw newBadRequest((err as Error).message);
+      }
+      const pinned = decoded.metadata?.resourceVersion !== current.obj.metadata?.resourceVersion;
+      if (!pinned) decoded.metadata = { ...decoded.metadata, resourceVersion: String(current.revision) };
+      try {
+        return await this.update(info, namespace, name, decoded, subresource, dryRun);
+      } catch (err) {
+        // Only a patch that did not name a resourceVersion is retried on a concurrent write.
+        if (isConflict(err) && !pinned && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  async delete(info: KindInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(info, namespace, name);
+      const obj = structuredClone(current.obj) as WithStatus;
+      const meta = obj.metadata ?? {};
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw newConflict(qualified(info), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw newConflict(
+          qualified(info),
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`,
+        );
+      }
+      const dryRun = (options.dryRun ?? []).includes('All');
+      const plan = this.deletionPlan(info, obj, options);
+      try {
+        if (plan.immediate) {
+          await this.admission.admit({ operation: 'DELETE', info, obj, dryRun });
+          if (dryRun) return obj;
+          const removed = await this.store.remove(info, namespace, name, current.revision);
+          await this.admission.release({ operation: 'DELETE', info, obj: removed.obj, dryRun });
+          return removed.obj;
+        }
+        if (!plan.changed) return current.obj;
+        if (dryRun) return obj;
+        return (await this.store.replace(info, obj, current.revision)).obj;
+      } catch (err) {
+        if (isConflict(err) && !pre?.resourceVersion && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Decides, in place, how a delete proceeds: at once, or by marking the object with a
+   * deletionTimestamp (graceful pods, pending finalizers, foreground and orphan propagation).
+   */
+  private deletionPlan(info: KindInfo, obj: WithStatus, options: DeleteOptions): { immediate: boolean; changed: boolean } {
+    const meta = (obj.metadata ??= {});
+    const finalizers = [...(meta.finalizers ?? [])];
+    const propagation = options.propagationPolicy ?? (options.orphanDependents ? 'Orphan' : undefined);
+    if (propagation && !['Orphan', 'Background', 'Foreground'].includes(propagation)) {
+      throw this.invalid(info, meta.name ?? '', [
+        { type: 'NotSupported', field: 'propagationPolicy', badValue: propagation, detail: 'supported values: "Foreground", "Background", "Orphan"' } as FieldError,
+      ]);
+    }
+    let changed = false;
+    const addFinalizer = (f: string): void => {
+      if (!finalizers.includes(f)) {
+        finalizers.push(f);
+        changed = true;
+      }
+    };
+    const removeFinalizer = (f: string): void => {
+      const i = finalizers.indexOf(f);
+      if (i >= 0) {
+        finalizers.splice(i, 1);
+        changed = true;
+      }
+    };
+    if (propagation === 'Foreground') {
+      addFinalizer('foregroundDeletion');
+      removeFinalizer('orphan');
+    } else if (propagation === 'Orphan') {
+      addFinalizer('orphan');
+      removeFinalizer('foregroundDeletion');
+    } else if (propagation === 'Background' && meta.deletionTimestamp) {
+      removeFinalizer('orphan');
+      removeFinalizer('foregroundDeletion');
+    }
+    const grace = this.gracePeriod(info, obj, options);
+    const isNamespace = info.group === '' && info.kind === 'Namespace';
+    const namespaceFinalizers = isNamespace ? ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+    if (finalizers.length === 0 && grace === 0 && namespaceFinalizers.length === 0) {
+      return { immediate: true, changed: false };
+    }
+    meta.finalizers = finalizers;
+    const now = this.clock.now();
+    if (!meta.deletionTimestamp) {
+      meta.deletionTimestamp = formatTime(new Date(now.getTime() + grace * 1000));
+      meta.deletionGracePeriodSeconds = grace;
+      changed = true;
+      if (isNamespace) {
+        obj.status = { ...(obj.status as object), phase: 'Terminating' };
+      }
+    } else if (grace < (meta.deletionGracePeriodSeconds ?? 0)) {
+      // A second delete may only shorten the grace period.
+      meta.deletionTimestamp = formatTime(new Date(now.getTime() + grace * 1000));
+      meta.deletionGracePeriodSeconds = grace;
+      changed = true;
+    }
+    return { immediate: false, changed };
+  }
+
+  /** Only pods terminate gracefully; a pod that never reached a node, or has finished, goes at once. */
+  private gracePeriod(info: KindInfo, obj: WithStatus, options: DeleteOptions): number {
+    if (!(info.group === '' && info.kind === 'Pod')) return 0;
+    const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+    const grace = options.gracePeriodSeconds ?? obj.metadata?.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+    return Math.max(0, grace);
+  }
+
+  async deleteCollection(info: KindInfo, namespace: string | undefined, listOptions: ListOptions, options: DeleteOptions): Promise<ListResult> {
+    const listed = await this.list(info, namespace, { ...listOptions, limit: 0, continue: undefined });
+    const deleted: Unknown[] = [];
+    for (const item of listed.items) {
+      const { obj } = this.scheme.fromUnknown(item);
+      try {
+        deleted.push(this.scheme.toUnknown(info, await this.delete(info, obj.metadata?.namespace, obj.metadata?.name ?? '', options)));
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
+      }
+    }
+    return { items: deleted, resourceVersion: listed.resourceVersion };
+  }
+
+  /** apiVersion/kind of objects this registry returns for `info`. */
+  apiVersion(info: KindInfo): string {
+    return apiVersionOf(info);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './status-error';
+export * from './constructors';
+export * from './grpc-status';

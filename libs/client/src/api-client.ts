@@ -1,0 +1,302 @@
+import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  ApiServerClient,
+  defaultScheme,
+  fromServiceError,
+  type ApiObject,
+  type DeleteOptions,
+  type DiscoveryResponse,
+  type KindInfo,
+  type ListOptions,
+  type ResourceRef,
+  type Scheme,
+  type Unknown,
+  type VersionInfo,
+  type WatchEvent,
+} from '@minik8s/api';
+import type { KindRef } from './kinds';
+
+export interface ObjectList<T> {
+  items: T[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+
+export interface TypedWatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface ClientOptions {
+  scheme?: Scheme;
+  /** Deadline for unary calls. */
+  timeoutMs?: number;
+}
+
+export const MERGE_PATCH = 'application/merge-patch+json';
+export const JSON_PATCH = 'application/json-patch+json';
+
+/** A watch in progress: iterate its events; `close` ends it. */
+export class WatchStream<T> implements AsyncIterable<TypedWatchEvent<T>> {
+  private readonly queue: TypedWatchEvent<T>[] = [];
+  private waiting: ((r: IteratorResult<TypedWatchEvent<T>>) => void) | undefined;
+  private failWaiting: ((err: unknown) => void) | undefined;
+  private ended = false;
+  private error: unknown;
+
+  constructor(
+    private readonly call: ClientReadableStream<WatchEvent>,
+    decode: (u: Unknown | undefined) => T,
+  ) {
+    call.on('data', (event: WatchEvent) => {
+      this.push({ type: (event.type ?? 'MODIFIED') as WatchEventType, object: decode(event.object) });
+    });
+    call.on('error', (err: unknown) => {
+      // A cancel we asked for is a normal end.
+      this.finish((err as { code?: number }).code === 1 && this.closed ? undefined : fromServiceError(err));
+    });
+    call.on('end', () => this.finish(undefined));
+  }
+
+  private closed = false;
+
+  private push(event: TypedWatchEvent<T>): void {
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      this.failWaiting = undefined;
+      resolve({ value: event, done: false });
+    } else {
+      this.queue.push(event);
+    }
+  }
+
+  private finish(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = err;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      const reject = this.failWaiting;
+      this.waiting = undefined;
+      this.failWaiting = undefined;
+      if (err && reject) reject(err);
+      else resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<TypedWatchEvent<T>>> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve({ value: queued, done: false });
+    if (this.ended) {
+      return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.call.cancel();
+    this.finish(undefined);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<TypedWatchEvent<T>> {
+    return { next: () => this.next(), return: async () => (this.close(), { value: undefined, done: true }) };
+  }
+}
+
+/** Calls on one resource, optionally scoped to a namespace: `client.resource(Pods).namespace('x')`. */
+export class ResourceClient<T extends ApiObject> {
+  constructor(
+    private readonly client: ApiClient,
+    readonly info: KindInfo,
+    private readonly ns: string | undefined,
+  ) {}
+
+  namespace(namespace: string | undefined): ResourceClient<T> {
+    return new ResourceClient<T>(this.client, this.info, namespace);
+  }
+
+  private nsOf(obj?: ApiObject): string | undefined {
+    return this.info.namespaced ? (obj?.metadata?.namespace ?? this.ns) : undefined;
+  }
+
+  create(obj: T, options: { dryRun?: boolean } = {}): Promise<T> {
+    return this.client.create(this.info, obj, this.nsOf(obj), options) as Promise<T>;
+  }
+  get(name: string): Promise<T> {
+    return this.client.get(this.info, this.ns, name) as Promise<T>;
+  }
+  list(options: ListOptions = {}): Promise<ObjectList<T>> {
+    return this.client.list(this.info, this.ns, options) as Promise<ObjectList<T>>;
+  }
+  update(obj: T, options: { dryRun?: boolean } = {}): Promise<T> {
+    return this.client.update(this.info, obj, this.nsOf(obj), '', options) as Promise<T>;
+  }
+  updateStatus(obj: T): Promise<T> {
+    return this.client.update(this.info, obj, this.nsOf(obj), 'status') as Promise<T>;
+  }
+  patch(name: string, patchType: string, patch: unknown, subresource = ''): Promise<T> {
+    return this.client.patch(this.info, this.ns, name, patchType, patch, subresource) as Promise<T>;
+  }
+  delete(name: string, options: DeleteOptions = {}): Promise<T> {
+    return this.client.delete(this.info, this.ns, name, options) as Promise<T>;
+  }
+  deleteCollection(listOptions: ListOptions = {}, options: DeleteOptions = {}): Promise<ObjectList<T>> {
+    return this.client.deleteCollection(this.info, this.ns, listOptions, options) as Promise<ObjectList<T>>;
+  }
+  watch(options: ListOptions = {}): WatchStream<T> {
+    return this.client.watch(this.info, this.ns, options) as unknown as WatchStream<T>;
+  }
+}
+
+/** The typed gRPC client of the apiserver that every component and minictl use. */
+export class ApiClient {
+  readonly scheme: Scheme;
+  private readonly grpc: ApiServerClient;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly address: string,
+    options: ClientOptions = {},
+  ) {
+    this.scheme = options.scheme ?? defaultScheme();
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.grpc = new ApiServerClient(address.replace(/^grpc:\/\//, ''), credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    });
+  }
+
+  resource<T extends ApiObject>(ref: KindRef<T>): ResourceClient<T> {
+    return new ResourceClient<T>(this, this.kindInfo(ref), undefined);
+  }
+
+  kindInfo(ref: { apiVersion: string; kind: string }): KindInfo {
+    const info = this.scheme.forKind(ref.apiVersion, ref.kind);
+    if (!info) throw new Error(`kind ${ref.kind} of ${ref.apiVersion} is not registered`);
+    return info;
+  }
+
+  private ref(info: KindInfo, namespace: string | undefined, name = '', subresource = ''): ResourceRef {
+    return { group: info.group, version: info.version, resource: info.resource, namespace: info.namespaced ? namespace : undefined, name, subresource };
+  }
+
+  private deadline(): Date {
+    return new Date(Date.now() + this.timeoutMs);
+  }
+
+  private call<Req, Res>(
+    method: (req: Req, metadata: Metadata, options: Partial<CallOptions>, callback: (err: ServiceError | null, res: Res) => void) => unknown,
+    req: Req,
+  ): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      method.call(this.grpc, req, new Metadata(), { deadline: this.deadline() }, (err, res) =>
+        err ? reject(fromServiceError(err)) : resolve(res),
+      );
+    });
+  }
+
+  private decode(unknown: Unknown | undefined): ApiObject {
+    return this.scheme.fromUnknown(unknown).obj;
+  }
+
+  async create(info: KindInfo, obj: ApiObject, namespace: string | undefined, options: { dryRun?: boolean } = {}): Promise<ApiObject> {
+    const res = await this.call(this.grpc.create, {
+      ref: this.ref(info, namespace ?? obj.metadata?.namespace),
+      object: this.scheme.toUnknown(info, obj),
+      dryRun: options.dryRun ? ['All'] : [],
+    });
+    return this.decode(res.object);
+  }
+
+  async get(info: KindInfo, namespace: string | undefined, name: string, subresource = ''): Promise<ApiObject> {
+    const res = await this.call(this.grpc.get, { ref: this.ref(info, namespace, name, subresource) });
+    return this.decode(res.object);
+  }
+
+  async list(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ObjectList<ApiObject>> {
+    const res = await this.call(this.grpc.list, { ref: this.ref(info, namespace), options });
+    return {
+      items: (res.items ?? []).map((u) => this.decode(u)),
+      resourceVersion: res.metadata?.resourceVersion ?? '',
+      continue: res.metadata?.continue || undefined,
+    };
+  }
+
+  async update(info: KindInfo, obj: ApiObject, namespace: string | undefined, subresource = '', options: { dryRun?: boolean } = {}): Promise<ApiObject> {
+    const res = await this.call(this.grpc.update, {
+      ref: this.ref(info, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? '', subresource),
+      object: this.scheme.toUnknown(subresource === 'scale' ? this.kindInfo({ apiVersion: 'autoscaling/v1', kind: 'Scale' }) : info, obj),
+      dryRun: options.dryRun ? ['All'] : [],
+    });
+    return this.decode(res.object);
+  }
+
+  async patch(info: KindInfo, namespace: string | undefined, name: string, patchType: string, patch: unknown, subresource = ''): Promise<ApiObject> {
+    const body = typeof patch === 'string' ? patch : JSON.stringify(patch);
+    const res = await this.call(this.grpc.patch, {
+      ref: this.ref(info, namespace, name, subresource),
+      patchType,
+      patch: Buffer.from(body, 'utf8'),
+    });
+    return this.decode(res.object);
+  }
+
+  async delete(info: KindInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
+    const res = await this.call(this.grpc.delete, { ref: this.ref(info, namespace, name), options });
+    return this.decode(res.object);
+  }
+
+  async deleteCollection(info: KindInfo, namespace: string | undefined, listOptions: ListOptions = {}, options: DeleteOptions = {}): Promise<ObjectList<ApiObject>> {
+    const res = await this.call(this.grpc.deleteCollection, { ref: this.ref(info, namespace), listOptions, options });
+    return { items: (res.items ?? []).map((u) => this.decode(u)), resourceVersion: res.metadata?.resourceVersion ?? '' };
+  }
+
+  watch(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): WatchStream<ApiObject> {
+    const call = this.grpc.watch({ ref: this.ref(info, namespace), options });
+    return new WatchStream(call, (u) => this.decode(u));
+  }
+
+  /** pods/binding: places a pod on a node, as the scheduler does. */
+  async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
+    const pods = this.kindInfo({ apiVersion: 'v1', kind: 'Pod' });
+    const bindings = this.kindInfo({ apiVersion: 'v1', kind: 'Binding' });
+    await this.call(this.grpc.create, {
+      ref: this.ref(pods, namespace, podName, 'binding'),
+      object: this.scheme.toUnknown(bindings, {
+        metadata: { name: podName, namespace, uid: podUid },
+        target: { kind: 'Node', name: nodeName, apiVersion: 'v1' },
+      } as ApiObject),
+    });
+  }
+
+  async getScale(info: KindInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
+    return this.get(info, namespace, name, 'scale');
+  }
+
+  async updateScale(info: KindInfo, namespace: string | undefined, name: string, replicas: number, resourceVersion?: string): Promise<ApiObject> {
+    return this.update(info, { metadata: { name, namespace, resourceVersion }, spec: { replicas } } as ApiObject, namespace, 'scale');
+  }
+
+  async discovery(): Promise<DiscoveryResponse> {
+    return this.call(this.grpc.discovery, {});
+  }
+
+  async version(): Promise<VersionInfo> {
+    return this.call(this.grpc.version, {});
+  }
+
+  close(): void {
+    this.grpc.close();
+  }
+}

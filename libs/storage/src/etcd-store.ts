@@ -1,0 +1,242 @@
+import { Etcd3, type IKeyValue, type IOptions, type Watcher } from 'etcd3';
+import { newResourceExpired, newServiceUnavailable, StatusError } from '@minik8s/api';
+
+export interface KeyValue {
+  key: string;
+  value: Buffer;
+  modRevision: number;
+  createRevision: number;
+}
+
+export type WriteResult = { ok: true; revision: number } | { ok: false; current: KeyValue | undefined };
+export type DeleteResult = { ok: true; revision: number; deleted: KeyValue } | { ok: false; current: KeyValue | undefined };
+
+export interface ListPage {
+  kvs: KeyValue[];
+  /** The store revision the page was read at. */
+  revision: number;
+  /** Whether keys remain after the last one returned. */
+  more: boolean;
+}
+
+export interface StoreEvent {
+  type: 'put' | 'delete';
+  key: string;
+  value: Buffer | undefined;
+  prevValue: Buffer | undefined;
+  modRevision: number;
+  /** For puts: whether this put created the key. */
+  created: boolean;
+}
+
+export interface StoreWatch {
+  stop(): Promise<void>;
+}
+
+export interface StoreWatchHandlers {
+  onEvent(event: StoreEvent): void;
+  /** The watch ended for good: its start revision was compacted, or etcd canceled it. */
+  onError(err: StatusError): void;
+}
+
+const COMPACTED = /compacted/i;
+
+function toKeyValue(kv: IKeyValue): KeyValue {
+  return {
+    key: kv.key.toString('utf8'),
+    value: kv.value,
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
+  };
+}
+
+/** Turns etcd failures into the API's typed errors. */
+function translate(err: unknown): never {
+  if (err instanceof StatusError) throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (COMPACTED.test(message)) throw newResourceExpired(`The resourceVersion for the provided list is too old.`);
+  throw newServiceUnavailable(`etcd: ${message}`);
+}
+
+/** The first key after every key that starts with `prefix`. */
+export function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix, 'utf8');
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i] += 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/**
+ * The apiserver's only door to etcd: reads, compare-and-swap writes on mod_revision, paged
+ * ranges at a fixed revision, and prefix watches. Expected conflicts come back as results.
+ */
+export class EtcdStore {
+  readonly client: Etcd3;
+
+  constructor(options: IOptions) {
+    this.client = new Etcd3({ ...options, dialTimeout: options.dialTimeout ?? 5000 });
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(key) });
+      return res.kvs.length > 0 ? toKeyValue(res.kvs[0]) : undefined;
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  /** Writes `value` only if `key` does not exist. */
+  async create(key: string, value: Uint8Array): Promise<WriteResult> {
+    return this.writeIf(key, value, { create_revision: 0 }, 'Create');
+  }
+
+  /** Writes `value` only if `key` still has `expectedModRevision`. */
+  async update(key: string, value: Uint8Array, expectedModRevision: number): Promise<WriteResult> {
+    return this.writeIf(key, value, { mod_revision: expectedModRevision }, 'Mod');
+  }
+
+  private async writeIf(
+    key: string,
+    value: Uint8Array,
+    target: { create_revision: number } | { mod_revision: number },
+    column: 'Create' | 'Mod',
+  ): Promise<WriteResult> {
+    const k = Buffer.from(key);
+    try {
+      const res = await this.client.kv.txn({
+        compare: [{ key: k, target: column, result: 'Equal', ...target }],
+        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
+      const kvs = res.responses[0]?.response_range?.kvs ?? [];
+      return { ok: false, current: kvs.length > 0 ? toKeyValue(kvs[0]) : undefined };
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  /** Deletes `key` only if it still has `expectedModRevision`. */
+  async delete(key: string, expectedModRevision: number): Promise<DeleteResult> {
+    const k = Buffer.from(key);
+    try {
+      const res = await this.client.kv.txn({
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }],
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      if (res.succeeded) {
+        const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
+        if (!prev) return { ok: false, current: undefined };
+        return { ok: true, revision: Number(res.header.revision), deleted: toKeyValue(prev) };
+      }
+      const kvs = res.responses[0]?.response_range?.kvs ?? [];
+      return { ok: false, current: kvs.length > 0 ? toKeyValue(kvs[0]) : undefined };
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  /**
+   * Reads keys under `prefix` starting at `startKey`, at `revision` when given (so that the pages
+   * of one list are one snapshot). A compacted revision fails with Expired.
+   */
+  async list(prefix: string, options: { limit?: number; startKey?: string; revision?: number } = {}): Promise<ListPage> {
+    try {
+      const res = await this.client.kv.range({
+        key: Buffer.from(options.startKey ?? prefix),
+        range_end: prefixEnd(prefix),
+        limit: options.limit ?? 0,
+        revision: options.revision ?? 0,
+      });
+      return { kvs: res.kvs.map(toKeyValue), revision: Number(res.header.revision), more: res.more };
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  async count(prefix: string): Promise<number> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), count_only: true });
+      return Number(res.count);
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from('/'), limit: 1, count_only: true });
+      return Number(res.header.revision);
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  async compact(revision: number): Promise<void> {
+    try {
+      await this.client.kv.compact({ revision, physical: true });
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  /**
+   * Watches every key under `prefix` for changes after `afterRevision`. The etcd3 client
+   * reconnects on its own and resumes after the last revision it delivered.
+   */
+  async watch(prefix: string, afterRevision: number, handlers: StoreWatchHandlers): Promise<StoreWatch> {
+    let watcher: Watcher;
+    try {
+      watcher = await this.client
+        .watch()
+        .prefix(prefix)
+        .startRevision(String(afterRevision + 1))
+        .withPreviousKV()
+        .create();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      handlers.onError(COMPACTED.test(message) ? newResourceExpired(message) : newServiceUnavailable(message));
+      return { stop: async () => undefined };
+    }
+    let stopped = false;
+    watcher.on('data', (res) => {
+      if (Number(res.compact_revision) > 0) {
+        handlers.onError(newResourceExpired(`too old resource version: ${afterRevision} (${res.compact_revision})`));
+        return;
+      }
+      for (const event of res.events) {
+        const kv = event.kv;
+        handlers.onEvent({
+          type: event.type === 'Delete' ? 'delete' : 'put',
+          key: kv.key.toString('utf8'),
+          value: event.type === 'Delete' ? undefined : kv.value,
+          prevValue: event.prev_kv?.value,
+          modRevision: Number(kv.mod_revision),
+          created: event.type !== 'Delete' && kv.create_revision === kv.mod_revision,
+        });
+      }
+    });
+    watcher.on('error', (err: Error) => {
+      if (stopped) return;
+      // etcd cancels a watch mostly because its start revision was compacted; either way the
+      // caller must relist, which is what Expired tells it.
+      handlers.onError(newResourceExpired(err.message));
+    });
+    return {
+      stop: async () => {
+        stopped = true;
+        await watcher.cancel().catch(() => undefined);
+      },
+    };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './free-port';
+export * from './wait-for';
+export * from './etcd-harness';
