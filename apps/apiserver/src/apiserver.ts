@@ -103,8 +103,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     stop: async () => {
       health.setStatus('', 'NOT_SERVING');
       await caches.stop();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      server.forceShutdown();
+      // Open watches end with the caches; give unary calls a moment, then cut what remains.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
       await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
       etcd.close();
     },

@@ -361,6 +361,7 @@ describe('formatQuantity on values no suffix can name', () => {
     [{ unscaled: 2n, scale: 70, format: 'BinarySI' }, '20e69'],
     [{ unscaled: 1n, scale: 72, format: 'BinarySI' }, '1e72'],
     [{ unscaled: 2n ** 70n, scale: 0, format: 'BinarySI' }, '1180591620717411303424'],
+    [{ unscaled: 3n, scale: 2_000_000_000, format: 'BinarySI' }, '300e1999999998'],
     [{ unscaled: 1n, scale: -12, format: 'DecimalSI' }, '1e-12'],
     [{ unscaled: 1n, scale: -10, format: 'DecimalSI' }, '100e-12'],
     // values that were never normalized print the same as normalized ones

@@ -353,6 +353,8 @@ export function formatQuantity(quantity: Quantity): string {
   // After normalize, a negative scale means a fraction, which no binary suffix can show.
   const belowOneKi = compareQuantity({ ...q, unscaled: abs(q.unscaled) }, newQuantity(1024, 'DecimalSI')) < 0;
   if (belowOneKi || q.scale < 0) return formatDecimal(q, 'DecimalSI');
+  // 10^70 holds 1024^7, past Ei: the answer is known without expanding a huge scale.
+  if (q.scale >= 70) return formatDecimal(q, 'DecimalExponent');
   let value = q.unscaled * pow10(q.scale);
   let power = 0;
   while (value % 1024n === 0n) {

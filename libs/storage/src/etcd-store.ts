@@ -1,4 +1,4 @@
-import { Etcd3, type IKeyValue, type IOptions, type Watcher } from 'etcd3';
+import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse } from 'etcd3';
 import { newResourceExpired, newServiceUnavailable, StatusError } from '@minik8s/api';
 
 export interface KeyValue {
@@ -40,6 +40,16 @@ export interface StoreWatchHandlers {
 }
 
 const COMPACTED = /compacted/i;
+
+/** The duplex gRPC stream of etcd's Watch RPC, as much of it as we use. */
+interface WatchStream {
+  on(event: 'data', listener: (res: IWatchResponse) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'end', listener: () => void): this;
+  removeAllListeners(): this;
+  write(request: { create_request: { key: Buffer; range_end: Buffer; start_revision: number; prev_kv: boolean } }): boolean;
+  cancel(): void;
+}
 
 function toKeyValue(kv: IKeyValue): KeyValue {
   return {
@@ -187,51 +197,86 @@ export class EtcdStore {
   }
 
   /**
-   * Watches every key under `prefix` for changes after `afterRevision`. The etcd3 client
-   * reconnects on its own and resumes after the last revision it delivered.
+   * Watches every key under `prefix` for changes after `afterRevision`, on a watch stream of its
+   * own. A broken stream is reopened after the last revision delivered; only a compacted start
+   * revision ends the watch, through `onError` with Expired.
    */
   async watch(prefix: string, afterRevision: number, handlers: StoreWatchHandlers): Promise<StoreWatch> {
-    let watcher: Watcher;
-    try {
-      watcher = await this.client
-        .watch()
-        .prefix(prefix)
-        .startRevision(String(afterRevision + 1))
-        .withPreviousKV()
-        .create();
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      handlers.onError(COMPACTED.test(message) ? newResourceExpired(message) : newServiceUnavailable(message));
-      return { stop: async () => undefined };
-    }
     let stopped = false;
-    watcher.on('data', (res) => {
-      if (Number(res.compact_revision) > 0) {
-        handlers.onError(newResourceExpired(`too old resource version: ${afterRevision} (${res.compact_revision})`));
+    let nextRevision = afterRevision + 1;
+    let backoffMs = 100;
+    let stream: WatchStream | undefined;
+    let retryTimer: NodeJS.Timeout | undefined;
+
+    const reopenLater = (broken: WatchStream): void => {
+      if (stopped || stream !== broken) return;
+      stream = undefined;
+      broken.removeAllListeners();
+      broken.on('error', () => undefined);
+      broken.cancel();
+      retryTimer = setTimeout(() => void open(), backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 5000);
+    };
+
+    const open = async (): Promise<void> => {
+      if (stopped) return;
+      let opened: WatchStream;
+      try {
+        opened = (await this.client.watchClient.watch()) as unknown as WatchStream;
+      } catch {
+        retryTimer = setTimeout(() => void open(), backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5000);
         return;
       }
-      for (const event of res.events) {
-        const kv = event.kv;
-        handlers.onEvent({
-          type: event.type === 'Delete' ? 'delete' : 'put',
-          key: kv.key.toString('utf8'),
-          value: event.type === 'Delete' ? undefined : kv.value,
-          prevValue: event.prev_kv?.value,
-          modRevision: Number(kv.mod_revision),
-          created: event.type !== 'Delete' && kv.create_revision === kv.mod_revision,
-        });
+      if (stopped) {
+        opened.on('error', () => undefined);
+        opened.cancel();
+        return;
       }
-    });
-    watcher.on('error', (err: Error) => {
-      if (stopped) return;
-      // etcd cancels a watch mostly because its start revision was compacted; either way the
-      // caller must relist, which is what Expired tells it.
-      handlers.onError(newResourceExpired(err.message));
-    });
+      stream = opened;
+      opened.on('data', (res: IWatchResponse) => {
+        if (Number(res.compact_revision) > 0) {
+          stopped = true;
+          opened.removeAllListeners();
+          opened.on('error', () => undefined);
+          opened.cancel();
+          handlers.onError(newResourceExpired(`too old resource version: ${nextRevision - 1} (${res.compact_revision})`));
+          return;
+        }
+        if (res.canceled) return reopenLater(opened);
+        if (res.created) backoffMs = 100;
+        for (const event of res.events) {
+          const kv = event.kv;
+          const modRevision = Number(kv.mod_revision);
+          nextRevision = modRevision + 1;
+          handlers.onEvent({
+            type: event.type === 'Delete' ? 'delete' : 'put',
+            key: kv.key.toString('utf8'),
+            value: event.type === 'Delete' ? undefined : kv.value,
+            prevValue: event.prev_kv?.value,
+            modRevision,
+            created: event.type !== 'Delete' && kv.create_revision === kv.mod_revision,
+          });
+        }
+      });
+      opened.on('error', () => reopenLater(opened));
+      opened.on('end', () => reopenLater(opened));
+      opened.write({
+        create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), start_revision: nextRevision, prev_kv: true },
+      });
+    };
+
+    await open();
     return {
       stop: async () => {
         stopped = true;
-        await watcher.cancel().catch(() => undefined);
+        if (retryTimer) clearTimeout(retryTimer);
+        if (stream) {
+          stream.removeAllListeners();
+          stream.on('error', () => undefined);
+          stream.cancel();
+          stream = undefined;
+        }
       },
     };
   }

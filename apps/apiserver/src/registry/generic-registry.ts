@@ -1,6 +1,9 @@
 import type { ApiObject, FieldError, JsonValue, KindInfo, ListOptions, Scheme, DeleteOptions, Unknown } from '@minik8s/api';
 import {
   apiVersionOf,
+  fieldErrorCauseType,
+  FieldPath,
+  notSupported,
   formatFieldError,
   isConflict,
   newBadRequest,
@@ -65,7 +68,7 @@ export class GenericRegistry {
     return newInvalid(
       { group: info.group, kind: info.kind },
       name,
-      errors.map((e) => ({ field: e.field, type: e.type, text: formatFieldError(e) })),
+      errors.map((e) => ({ field: e.field, type: fieldErrorCauseType(e.type), text: formatFieldError(e) })),
     );
   }
 
@@ -99,7 +102,7 @@ export class GenericRegistry {
       obj.metadata = meta;
       info.strategy?.prepareForCreate?.(obj);
       info.strategy?.applyDefaults?.(obj);
-      const errors = [...validateObjectMeta(meta, info.namespaced), ...(info.strategy?.validate?.(obj) ?? [])];
+      const errors = [...validateObjectMeta(meta, info.namespaced, info.strategy?.nameValidator), ...(info.strategy?.validate?.(obj) ?? [])];
       if (errors.length > 0) throw this.invalid(info, meta.name || meta.generateName || '', errors);
       await this.admission.admit({ operation: 'CREATE', info, obj, dryRun });
       if (dryRun) return obj;
@@ -248,7 +251,7 @@ export class GenericRegistry {
         strategy?.prepareForUpdate?.(next, current);
       }
       const errors = [
-        ...validateObjectMeta(meta, info.namespaced),
+        ...validateObjectMeta(meta, info.namespaced, info.strategy?.nameValidator),
         ...validateObjectMetaUpdate(meta, current.metadata ?? {}),
         ...(strategy?.validateUpdate?.(next, current) ?? strategy?.validate?.(next) ?? []),
       ];
@@ -349,9 +352,7 @@ export class GenericRegistry {
     const finalizers = [...(meta.finalizers ?? [])];
     const propagation = options.propagationPolicy ?? (options.orphanDependents ? 'Orphan' : undefined);
     if (propagation && !['Orphan', 'Background', 'Foreground'].includes(propagation)) {
-      throw this.invalid(info, meta.name ?? '', [
-        { type: 'NotSupported', field: 'propagationPolicy', badValue: propagation, detail: 'supported values: "Foreground", "Background", "Orphan"' } as FieldError,
-      ]);
+      throw this.invalid(info, meta.name ?? '', [notSupported(FieldPath.root('propagationPolicy'), propagation, ['Foreground', 'Background', 'Orphan'])]);
     }
     let changed = false;
     const addFinalizer = (f: string): void => {

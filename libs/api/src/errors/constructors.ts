@@ -42,11 +42,11 @@ export const OPTIMISTIC_LOCK_MESSAGE =
 export function newInvalid(
   kind: { group: string; kind: string },
   name: string,
-  errors: ReadonlyArray<{ field: string; text: string; type: string }>,
+  errors: ReadonlyArray<{ field: string; text: string; /** Kubernetes' cause type, e.g. FieldValueRequired. */ type: string }>,
 ): StatusError {
   const joined = errors.length === 1 ? errors[0].text : `[${errors.map((e) => e.text).join(', ')}]`;
   const causes: StatusCause[] = errors.map((e) => ({
-    reason: `Field${e.type.replace(/\s+/g, '')}`,
+    reason: e.type,
     message: e.text,
     field: e.field,
   }));

@@ -47,10 +47,14 @@ describe('parseFieldSelector', () => {
     ['a=b\\,c', [{ field: 'a', operator: '=', value: 'b,c' }], 'a=b\\,c'],
     ['a=b\\=c', [{ field: 'a', operator: '=', value: 'b=c' }], 'a=b\\=c'],
     ['a=b\\\\c', [{ field: 'a', operator: '=', value: 'b\\c' }], 'a=b\\\\c'],
-    ['a=\\\\,b=c', [
-      { field: 'a', operator: '=', value: '\\' },
-      { field: 'b', operator: '=', value: 'c' },
-    ], 'a=\\\\,b=c'],
+    [
+      'a=\\\\,b=c',
+      [
+        { field: 'a', operator: '=', value: '\\' },
+        { field: 'b', operator: '=', value: 'c' },
+      ],
+      'a=\\\\,b=c',
+    ],
     // whitespace is data, not syntax
     [' a = b ', [{ field: ' a ', operator: '=', value: ' b ' }], ' a = b '],
   ])('%j', (input, requirements, text) => {

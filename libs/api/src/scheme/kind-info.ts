@@ -1,6 +1,7 @@
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { ObjectMeta } from '../generated/meta/v1/meta';
 import type { FieldError } from '../validation/field-path';
+import type { NameValidator } from '../validation/primitives';
 
 /** What every API object has; the typed kinds extend it with spec and status. */
 export interface ApiObject {
@@ -30,6 +31,8 @@ export interface TableColumn<T> {
  * properties) keep a KindStrategy<Pod> usable where a KindStrategy<ApiObject> is expected.
  */
 export interface KindStrategy<T> {
+  /** How metadata.name is validated; DNS-1123 subdomain when absent. */
+  readonly nameValidator?: NameValidator;
   /** Fills in Kubernetes' defaults in place. */
   applyDefaults?(obj: T): void;
   /** Resets what a client may not set on create (e.g. status). */

@@ -10,7 +10,7 @@
  * The texts follow Kubernetes 1.2x–1.33 (`must be no more than 63 characters`,
  * `a qualified name ...`); later releases reword a few of them.
  */
-import { FieldPath, type FieldError, forbidden, invalid, required, tooLong } from './field-path';
+import { type FieldError, type FieldPath, forbidden, invalid, required, tooLong } from './field-path';
 
 // ---------------------------------------------------------------------------
 // Message builders

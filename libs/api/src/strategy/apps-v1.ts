@@ -1,0 +1,5 @@
+import type { Scheme } from '../scheme/scheme';
+
+export function registerAppsV1Strategies(scheme: Scheme): void {
+  void scheme;
+}
