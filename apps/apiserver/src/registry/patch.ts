@@ -35,7 +35,6 @@ export function applyPatchOfType(type: string, current: JsonValue, patch: Uint8A
     case MERGE_PATCH:
     // Without OpenAPI merge keys, a strategic merge patch is applied as a merge patch, as
     // Kubernetes does for kinds it has no strategy for.
-    // eslint-disable-next-line no-fallthrough
     case STRATEGIC_MERGE_PATCH:
       if (!isObject(parsed)) throw newBadRequest('a merge patch must be a JSON object');
       return mergePatch(current, parsed);

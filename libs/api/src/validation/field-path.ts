@@ -41,8 +41,8 @@ export class FieldPath {
   }
 
   toString(): string {
-    const steps: FieldPath[] = [];
-    for (let p: FieldPath | undefined = this; p !== undefined; p = p.parent) steps.push(p);
+    const steps: FieldPath[] = [this];
+    for (let p = this.parent; p !== undefined; p = p.parent) steps.push(p);
     let out = '';
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i];

@@ -1,0 +1,40 @@
+import { runCleanups } from './harness';
+import { runApiSuite } from './api-bench';
+
+/** `npm run bench -- <suite> [options]`: each suite starts what it measures and stops it again. */
+const SUITES: Record<string, { description: string; run(args: readonly string[]): Promise<void> }> = {
+  api: {
+    description: 'apiserver vs. raw etcd: CRUD throughput/latency, 10,000-pod lists, 1,000 watches (--quick: small sizes)',
+    run: runApiSuite,
+  },
+};
+
+function usage(stream: NodeJS.WriteStream): void {
+  stream.write('Usage: npm run bench -- <suite> [options]\n\nSuites:\n');
+  for (const [name, suite] of Object.entries(SUITES)) stream.write(`  ${name.padEnd(6)}${suite.description}\n`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    usage(process.stdout);
+    return 0;
+  }
+  const suite = name === undefined ? undefined : SUITES[name];
+  if (!suite || !Object.prototype.hasOwnProperty.call(SUITES, name ?? '')) {
+    if (name !== undefined) process.stderr.write(`Error: unknown suite "${name}"\n\n`);
+    usage(process.stderr);
+    return 1;
+  }
+  await suite.run(args);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    process.stderr.write(`Error: the benchmark could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await runCleanups();
+    process.exit(1);
+  },
+);

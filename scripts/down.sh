@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm run down`: stops what `npm run up` started and removes its state (the config stays).
+set -euo pipefail
+state="${MINIK8S_HOME:-$HOME/.minik8s}"
+run="$state/local"
+for component in apiserver etcd; do
+  pidfile="$run/$component.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    pid=$(cat "$pidfile")
+    echo "==> stopping $component (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+done
+rm -rf "$run"
+echo "==> minik8s is down"

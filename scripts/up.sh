@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `npm run up`: installs what is missing, starts etcd and the apiserver on this machine (in the
+# background, state under ~/.minik8s/local), waits until they serve, and writes ~/.minik8s/config.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+state="${MINIK8S_HOME:-$HOME/.minik8s}"
+run="$state/local"
+etcd_port="${MINIK8S_ETCD_PORT:-2379}"
+api_port="${MINIK8S_API_PORT:-6443}"
+health_port="${MINIK8S_HEALTH_PORT:-8080}"
+mkdir -p "$run"
+
+log() { printf '==> %s\n' "$*"; }
+
+bash scripts/ensure-deps.sh
+
+running() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
+
+# Waits for a command to succeed, printing a dot a second, up to a deadline.
+wait_until() {
+  local what=$1 deadline=$(( $(date +%s) + $2 )); shift 2
+  printf '    waiting for %s ' "$what"
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      printf ' timed out\n'
+      return 1
+    fi
+    printf '.'
+    sleep 1
+  done
+  printf ' ready\n'
+}
+
+if running etcd; then
+  log "etcd already running (pid $(cat "$run/etcd.pid"))"
+else
+  log "starting etcd on 127.0.0.1:$etcd_port (data in $run/etcd-data)"
+  setsid etcd --name minik8s --data-dir "$run/etcd-data" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$((etcd_port + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
+    --initial-cluster "minik8s=http://127.0.0.1:$((etcd_port + 1))" \
+    >"$run/etcd.log" 2>&1 < /dev/null &
+  echo $! > "$run/etcd.pid"
+fi
+wait_until etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
+
+if running apiserver; then
+  log "apiserver already running (pid $(cat "$run/apiserver.pid"))"
+else
+  log "starting the apiserver on 127.0.0.1:$api_port (health and metrics on :$health_port)"
+  setsid node "$repo/bin/minik8s.js" apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --secure-port "$api_port" --health-port "$health_port" --log-format json \
+    >"$run/apiserver.log" 2>&1 < /dev/null &
+  echo $! > "$run/apiserver.pid"
+fi
+if ! wait_until apiserver 60 curl -sf "http://127.0.0.1:$health_port/readyz"; then
+  echo "error: the apiserver did not become ready; its log is $run/apiserver.log" >&2
+  tail -20 "$run/apiserver.log" >&2
+  exit 1
+fi
+
+config="$state/config"
+if [ ! -f "$config" ]; then
+  log "writing $config"
+  cat > "$config" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: minik8s
+  cluster:
+    server: 127.0.0.1:$api_port
+contexts:
+- name: minik8s
+  context:
+    cluster: minik8s
+    namespace: default
+current-context: minik8s
+YAML
+fi
+
+cat <<TXT
+
+minik8s is up: etcd on 127.0.0.1:$etcd_port, the apiserver on 127.0.0.1:$api_port.
+Logs are in $run. Try:
+
+  npx minictl get namespaces
+  npx minictl apply -f deploy/examples/kubia.yaml
+  npx minictl get all
+  npx minictl api-resources
+
+Stop it all with: npm run down
+TXT
