@@ -55,22 +55,29 @@ export function crudReport(rows: readonly CrudRow[], sample: number): string {
 
 export function fullListReport(result: FullListResult, pods: number): string {
   const table = renderTable(
-    [{ header: 'list of all pods in one call', align: 'left' }, { header: 'items' }, { header: 'median ms' }, { header: 'best ms' }, { header: 'runs ms', align: 'left' }],
+    [{ header: 'list of all pods', align: 'left' }, { header: 'items' }, { header: 'median ms' }, { header: 'best ms' }, { header: 'runs ms', align: 'left' }],
     result.rows.map((r) => [
       r.source,
       r.error ? 'failed' : fmtInt(r.items),
       r.error ? '-' : fmtMs(r.medianMs),
       r.error ? '-' : fmtMs(r.bestMs),
-      r.error ? r.error.slice(0, 90) : r.runsMs.map((ms) => fmtMs(ms)).join(', '),
+      r.error ? `error: ${r.error}` : r.runsMs.map((ms) => fmtMs(ms)).join(', '),
     ]),
   );
+  const outage = result.outage;
   return [
-    heading(`2. List ${fmtInt(pods)} pods in one call`),
+    heading(`2. List ${fmtInt(pods)} pods`),
     `Stored size: ${fmtBytes(result.storedBytes)} of protobuf (${fmtInt(result.storedBytes / pods)} B per pod).`,
     '',
     table,
     '',
     `  client-side decode of ${fmtInt(pods)} pods alone (measured apart): ${fmtMs(result.clientDecodeMs)} ms — part of every apiserver figure above.`,
+    ...(outage
+      ? [
+          `  after the failed list the apiserver ${outage.recovered ? `refused reads for ${fmtMs(outage.ms)} ms` : `still refused reads after ${fmtMs(outage.ms)} ms`}` +
+            ` (${outage.failures} probe failures${outage.message ? `: "${outage.message}"` : ''}).`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -20,8 +20,13 @@ export const RAW_PREFIX = '/bench-raw/pods/';
 
 export function openContext(cluster: BenchCluster, progress: (message: string) => void): BenchContext {
   const client = new ApiClient(cluster.apiserver.address, { timeoutMs: 120_000 });
-  // The same client settings the apiserver's EtcdStore uses, so the baseline pays the same client costs.
-  const etcd = new Etcd3({ hosts: cluster.etcd.endpoint, dialTimeout: 5000 });
+  // The apiserver's EtcdStore settings, except that a 10,000-pod range (~13 MB) must fit in one
+  // response: grpc-js refuses messages over 4 MB by default.
+  const etcd = new Etcd3({
+    hosts: cluster.etcd.endpoint,
+    dialTimeout: 5000,
+    grpcOptions: { 'grpc.max_receive_message_length': -1 },
+  });
   const pods = client.kindInfo({ apiVersion: 'v1', kind: 'Pod' });
   return { cluster, client, etcd, scheme: client.scheme, pods, progress };
 }

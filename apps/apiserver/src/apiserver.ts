@@ -102,9 +102,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     registry,
     stop: async () => {
       health.setStatus('', 'NOT_SERVING');
-      await caches.stop();
-      // Open watches end with the caches; give unary calls a moment, then cut what remains.
-      await new Promise<void>((resolve) => {
+      // Refuse new calls first, so a client re-watching after its watch ends cannot land on a
+      // server that is going away; then end the watches; then cut what remains after a moment.
+      const drained = new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -114,6 +114,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
           resolve();
         });
       });
+      await caches.stop();
+      await drained;
       await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
       etcd.close();
     },

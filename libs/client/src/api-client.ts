@@ -33,6 +33,11 @@ export interface ClientOptions {
   scheme?: Scheme;
   /** Deadline for unary calls. */
   timeoutMs?: number;
+  /**
+   * Whether calls wait (until their deadline) for an unreachable apiserver to come back, as
+   * components want across restarts; a CLI wants to fail fast instead. Default true.
+   */
+  waitForReady?: boolean;
 }
 
 export const MERGE_PATCH = 'application/merge-patch+json';
@@ -160,6 +165,7 @@ export class ApiClient {
   readonly scheme: Scheme;
   private readonly grpc: ApiServerClient;
   private readonly timeoutMs: number;
+  private readonly waitForReady: boolean;
 
   constructor(
     readonly address: string,
@@ -167,6 +173,7 @@ export class ApiClient {
   ) {
     this.scheme = options.scheme ?? defaultScheme();
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.waitForReady = options.waitForReady ?? true;
     this.grpc = new ApiServerClient(address.replace(/^grpc:\/\//, ''), credentials.createInsecure(), {
       'grpc.keepalive_time_ms': 20_000,
       'grpc.keepalive_timeout_ms': 10_000,
@@ -191,6 +198,11 @@ export class ApiClient {
     return { group: info.group, version: info.version, resource: info.resource, namespace: info.namespaced ? namespace : undefined, name, subresource };
   }
 
+  // grpc-js reads waitForReady from the call's metadata options.
+  private metadata(): Metadata {
+    return new Metadata({ waitForReady: this.waitForReady });
+  }
+
   private deadline(): Date {
     return new Date(Date.now() + this.timeoutMs);
   }
@@ -200,7 +212,7 @@ export class ApiClient {
     req: Req,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      method.call(this.grpc, req, new Metadata(), { deadline: this.deadline() }, (err, res) =>
+      method.call(this.grpc, req, this.metadata(), { deadline: this.deadline() }, (err, res) =>
         err ? reject(fromServiceError(err)) : resolve(res),
       );
     });
@@ -263,7 +275,7 @@ export class ApiClient {
   }
 
   watch(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): WatchStream<ApiObject> {
-    const call = this.grpc.watch({ ref: this.ref(info, namespace), options });
+    const call = this.grpc.watch({ ref: this.ref(info, namespace), options }, this.metadata());
     return new WatchStream(call, (u) => this.decode(u));
   }
 

@@ -130,6 +130,7 @@ export class Informer<T extends ApiObject> implements Lister<T> {
           const obj = event.object as T;
           const rv = obj.metadata?.resourceVersion;
           if (rv) this.resourceVersion = rv;
+          this.options.logger?.trace({ type: event.type, name: obj.metadata?.name, rv }, 'watch event');
           if (event.type === 'BOOKMARK') continue;
           if (event.type === 'DELETED') this.remove(obj);
           else this.upsert(obj);

@@ -140,6 +140,16 @@ export class WatchCache {
     this.readyPromise = this.initialize();
   }
 
+  /**
+   * A deleted object's last state: etcd's previous value, or, when compaction took it, just its
+   * name and namespace, which is all a client needs to drop it (client-go's "final state unknown").
+   */
+  private lastState(event: StoreEvent): ApiObject {
+    if (event.prevValue) return this.store.decode(this.info, { value: event.prevValue, modRevision: event.modRevision });
+    const { namespace, name } = this.store.keys.parse(this.info, event.key);
+    return { metadata: { name, namespace, resourceVersion: String(event.modRevision) } };
+  }
+
   private keyOf(obj: ApiObject): string {
     return this.store.keys.key(this.info, obj.metadata?.namespace, obj.metadata?.name ?? '');
   }
@@ -148,8 +158,7 @@ export class WatchCache {
     const previous = this.objects.get(event.key);
     let cacheEvent: CacheEvent;
     if (event.type === 'delete') {
-      const last = previous?.obj ?? (event.prevValue ? this.store.decode(this.info, { value: event.prevValue, modRevision: event.modRevision }) : undefined);
-      if (!last) return;
+      const last = previous?.obj ?? this.lastState(event);
       const obj = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.modRevision) } };
       this.objects.delete(event.key);
       cacheEvent = { type: 'DELETED', key: event.key, revision: event.modRevision, obj, prev: previous?.obj };
@@ -235,8 +244,8 @@ export class WatchCache {
         const decode = (value: Buffer, rev: number): ApiObject => this.store.decode(this.info, { value, modRevision: rev });
         const prev = event.prevValue ? decode(event.prevValue, event.modRevision) : undefined;
         if (event.type === 'delete') {
-          if (!prev) return;
-          const cacheEvent: CacheEvent = { type: 'DELETED', key: event.key, revision: event.modRevision, obj: prev, prev };
+          const last = prev ?? this.lastState(event);
+          const cacheEvent: CacheEvent = { type: 'DELETED', key: event.key, revision: event.modRevision, obj: last, prev: last };
           const type = transitionFor(filter, cacheEvent);
           if (type) sink.send(type, this.encoded(cacheEvent));
           return;

@@ -1,0 +1,42 @@
+// How minictl reports failures, in kubectl's words: `Error from server (Reason): message` for API
+// errors, `The Kind "name" is invalid: ...` for validation failures, `error: ...` for the rest.
+
+import { StatusError } from '@minik8s/api';
+import { UsageError } from './args';
+
+/** A failure minictl detected itself; printed as `error: <message>`. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** An API error with where it happened in front, as kubectl's `error when creating "pod.yaml": ...`. */
+export function withSource(err: unknown, verb: string, source: string): unknown {
+  if (!(err instanceof StatusError) || !source) return err;
+  return new StatusError(err.reason, `error when ${verb} "${source}": ${err.message}`, err.details);
+}
+
+function isConnectionRefused(err: StatusError): boolean {
+  return err.reason === 'ServiceUnavailable' && /ECONNREFUSED|No connection established|connect ECONN|Name resolution failed/.test(err.message);
+}
+
+/** The text (ending in a newline) minictl prints on stderr for an error. */
+export function formatError(err: unknown, context: { command?: string; server?: string } = {}): string {
+  if (err instanceof StatusError) {
+    if (isConnectionRefused(err)) {
+      return `The connection to the server ${context.server ?? ''} was refused - did you specify the right host or port?\n`;
+    }
+    const causes = err.details.causes ?? [];
+    if (err.reason === 'Invalid' && err.details.kind && causes.length > 0) {
+      const head = `The ${err.details.kind} "${err.details.name ?? ''}" is invalid: `;
+      const messages = causes.map((c) => c.message || `${c.field}: ${c.reason}`);
+      return messages.length === 1 ? `${head}${messages[0]}\n` : `${head}\n${messages.map((m) => `* ${m}`).join('\n')}\n`;
+    }
+    return `Error from server (${err.reason}): ${err.message}\n`;
+  }
+  if (err instanceof UsageError) {
+    const help = context.command ? `minictl ${context.command} --help` : 'minictl --help';
+    return `error: ${err.message}\nSee '${help}' for usage.\n`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith('error: ') ? `${message}\n` : `error: ${message}\n`;
+}
