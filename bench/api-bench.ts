@@ -2,9 +2,9 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pods } from '@minik8s/client';
 import { crudNamespace, runCrud, type CrudOptions, type CrudRow } from './api-crud';
-import { runFullList } from './api-list';
+import { runFullList, type FullListResult } from './api-list';
 import { crudReport, fullListReport, summaryReport, watchReport, type TargetRow } from './api-report';
-import { runWatch } from './api-watch';
+import { runWatch, type WatchResult } from './api-watch';
 import { closeContext, ensureNamespace, openContext, type BenchContext } from './context';
 import { startCluster } from './harness';
 import { benchPod, touched } from './pods';
@@ -70,6 +70,10 @@ async function etcdVersion(ctx: BenchContext): Promise<string> {
 
 export async function runApiSuite(args: readonly string[]): Promise<void> {
   const config = args.includes('--quick') ? QUICK : FULL;
+  // --steps=1,3 runs a subset (step 2 lists what step 1 wrote, so it needs step 1).
+  const stepsArg = args.find((a) => a.startsWith('--steps='));
+  const steps = new Set((stepsArg ? stepsArg.slice('--steps='.length) : '1,2,3').split(',').map((x) => Number(x.trim())));
+  if (steps.has(2)) steps.add(1);
   const began = performance.now();
   progress('starting etcd and the apiserver...');
   const cluster = await startCluster();
@@ -85,28 +89,34 @@ export async function runApiSuite(args: readonly string[]): Promise<void> {
 
     // For each size, concurrency 64 runs first, so the 1-at-a-time sample runs with the full set stored.
     const crudRows: CrudRow[] = [];
-    for (const size of config.sizes) {
+    for (const size of steps.has(1) ? config.sizes : []) {
       for (const concurrency of [...config.concurrencies].sort((a, b) => b - a)) {
         progress(`step 1: ${fmtInt(size)} pods at concurrency ${concurrency}`);
         crudRows.push(...(await runCrud(ctx, size, concurrency, config.crud)));
       }
     }
-    out(crudReport(crudRows, config.crud.sequentialSample));
+    if (steps.has(1)) out(crudReport(crudRows, config.crud.sequentialSample));
 
     const biggest = Math.max(...config.sizes);
     const maxConcurrency = Math.max(...config.concurrencies);
-    progress(`step 2: list ${fmtInt(biggest)} pods in one call`);
-    const fullList = await runFullList(ctx, crudNamespace(biggest, maxConcurrency), biggest, config.listReps, 'pod-00000');
-    out(fullListReport(fullList, biggest));
+    let fullList: FullListResult | undefined;
+    if (steps.has(2)) {
+      progress(`step 2: list ${fmtInt(biggest)} pods in one call`);
+      fullList = await runFullList(ctx, crudNamespace(biggest, maxConcurrency), biggest, config.listReps, 'pod-00000');
+      out(fullListReport(fullList, biggest));
+    }
 
-    progress(`step 3: ${fmtInt(config.watchers)} watches`);
-    const watch = await runWatch(ctx, {
-      watchers: config.watchers,
-      writes: config.watchWrites,
-      writeRate: config.watchWriteRate,
-      namespace: 'bench-watch',
-    });
-    out(watchReport(watch));
+    let watch: WatchResult | undefined;
+    if (steps.has(3)) {
+      progress(`step 3: ${fmtInt(config.watchers)} watches`);
+      watch = await runWatch(ctx, {
+        watchers: config.watchers,
+        writes: config.watchWrites,
+        writeRate: config.watchWriteRate,
+        namespace: 'bench-watch',
+      });
+      out(watchReport(watch));
+    }
 
     const targets: TargetRow[] = [];
     for (const size of config.sizes) {
@@ -120,7 +130,7 @@ export async function runApiSuite(args: readonly string[]): Promise<void> {
         pass: create.api.errors === 0 && ratio >= 0.5,
       });
     }
-    for (const row of fullList.rows.filter((r) => r.api && r.oneCall)) {
+    for (const row of (fullList?.rows ?? []).filter((r) => r.api && r.oneCall)) {
       targets.push({
         target: `list ${fmtInt(biggest)} pods, ${row.source.replace('apiserver, ', '')}`,
         measured: row.error ? `failed: ${row.error.replace(/^etcd: /, '').slice(0, 46)}` : `${fmtMs(row.medianMs)} ms (median of ${row.runsMs.length})`,
@@ -128,6 +138,7 @@ export async function runApiSuite(args: readonly string[]): Promise<void> {
         pass: !row.error && row.medianMs < 1000,
       });
     }
+    if (watch) {
     const etcdDelta = (watch.during.etcdWatchers ?? NaN) - (watch.before.etcdWatchers ?? NaN);
     const apiDelta = (watch.during.apiWatchers ?? 0) - (watch.before.apiWatchers ?? 0);
     targets.push({
@@ -142,6 +153,7 @@ export async function runApiSuite(args: readonly string[]): Promise<void> {
       goal: '< 100 ms',
       pass: watch.deliveries === watch.expectedDeliveries && watch.fromWriteDone.p99 < 100,
     });
+    }
     out(summaryReport(targets));
     out(`\nTotal benchmark time ${((performance.now() - began) / 1000).toFixed(0)} s.`);
   } finally {

@@ -155,7 +155,9 @@ export async function runWatch(ctx: BenchContext, options: WatchOptions): Promis
     await waitFor(() => received >= expectedDeliveries, { timeoutMs: 60_000, intervalMs: 20, description: 'every delivery' }).catch(
       () => undefined,
     );
-    const drainMs = (received > 0 ? Math.max(...recvAt.subarray(0, received)) : performance.now()) - t0;
+    let lastAt = t0;
+    for (let i = 0; i < received; i++) if (recvAt[i] > lastAt) lastAt = recvAt[i];
+    const drainMs = lastAt - t0;
 
     const byRv = new Map<number, number>();
     writeRv.forEach((rv, k) => byRv.set(rv, k));

@@ -6,6 +6,7 @@ import type { Logger } from '@minik8s/logging';
 import { EtcdStore } from '@minik8s/storage';
 import { Admission } from './admission/admission';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle';
+import { ServiceAllocation } from './admission/service-allocation';
 import { GenericRegistry, type Clock } from './registry/generic-registry';
 import { ObjectKeys } from './registry/object-keys';
 import { ObjectStore } from './registry/object-store';
@@ -23,6 +24,8 @@ export interface ApiServerOptions {
   securePort: number;
   healthPort: number;
   watchCacheSize: number;
+  serviceClusterIpRange?: string;
+  serviceNodePortRange?: [number, number];
   bookmarkIntervalMs: number;
   logger: Logger;
   clock?: Clock;
@@ -51,7 +54,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     logger: options.logger,
   });
-  const admission = new Admission([new NamespaceLifecycle(store, scheme)]);
+  const admission = new Admission([
+    new NamespaceLifecycle(store, scheme),
+    new ServiceAllocation(etcd, {
+      serviceClusterIpRange: options.serviceClusterIpRange ?? '10.96.0.0/12',
+      nodePortRange: options.serviceNodePortRange ?? [30000, 32767],
+      etcdPrefix: options.etcdPrefix.replace(/\/+$/, ''),
+    }),
+  ]);
   const registry = new GenericRegistry(store, scheme, caches, admission, clock);
   const metrics = new ApiMetrics();
   const service = new ApiService(scheme, registry, new ScaleSubresource(registry, scheme), clock, metrics, options.logger);

@@ -8,6 +8,8 @@ const FLAGS = {
   bindAddress: { type: 'string', description: 'The IP address on which to listen for the gRPC API and the health port.', default: '0.0.0.0' },
   securePort: { type: 'number', description: 'The port on which to serve the gRPC API.', default: 6443 },
   healthPort: { type: 'number', description: 'The port on which to serve /healthz, /readyz and /metrics over HTTP (-1 disables).', default: 8080 },
+  serviceClusterIpRange: { type: 'string', description: 'A CIDR notation IP range from which to assign service cluster IPs.', default: '10.96.0.0/12' },
+  serviceNodePortRange: { type: 'string', description: 'A port range to reserve for services with NodePort visibility.', default: '30000-32767' },
   watchCacheSize: { type: 'number', description: 'Recent events kept per resource for watches that resume from a resourceVersion.', default: 10000 },
   bookmarkInterval: { type: 'number', description: 'Seconds between BOOKMARK events sent to watches that allow them.', default: 60 },
   logLevel: { type: 'string', description: 'Log level: fatal, error, warn, info, debug, trace.' },
@@ -24,7 +26,13 @@ async function main(argv: readonly string[]): Promise<void> {
     verbosity: flags.v,
     format: flags.logFormat === 'json' || flags.logFormat === 'pretty' ? flags.logFormat : undefined,
   });
+  const portRange = /^(\d+)-(\d+)$/.exec(flags.serviceNodePortRange);
+  if (!portRange || Number(portRange[1]) > Number(portRange[2])) {
+    throw new FlagError(`invalid argument "${flags.serviceNodePortRange}" for "--service-node-port-range" flag: must be of the form MIN-MAX`);
+  }
   const server = await startApiServer({
+    serviceClusterIpRange: flags.serviceClusterIpRange,
+    serviceNodePortRange: [Number(portRange[1]), Number(portRange[2])],
     etcdServers: flags.etcdServers,
     etcdPrefix: flags.etcdPrefix,
     bindAddress: flags.bindAddress,

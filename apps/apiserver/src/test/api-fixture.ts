@@ -20,10 +20,13 @@ export class ApiFixture {
     this.raw = new EtcdStore({ hosts: this.etcd.endpoint });
   }
 
-  startServer(options: { bookmarkIntervalMs?: number; watchCacheSize?: number; port?: number } = {}): Promise<RunningApiServer> {
+  startServer(
+    options: { bookmarkIntervalMs?: number; watchCacheSize?: number; port?: number; serviceClusterIpRange?: string; etcdPrefix?: string } = {},
+  ): Promise<RunningApiServer> {
     return startApiServer({
       etcdServers: [this.etcd.endpoint],
-      etcdPrefix: '/registry',
+      etcdPrefix: options.etcdPrefix ?? '/registry',
+      serviceClusterIpRange: options.serviceClusterIpRange,
       bindAddress: '127.0.0.1',
       securePort: options.port ?? this.grpcPort,
       healthPort: 0,
