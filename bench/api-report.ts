@@ -112,6 +112,8 @@ export function watchReport(w: WatchResult): string {
     `Then ${writes} writes (${Math.ceil(writes / 2)} creates, ${writes - Math.ceil(writes / 2)} updates) at ${writeRate} writes/s, open loop:`,
     `${fmtInt(w.deliveries)} of ${fmtInt(w.expectedDeliveries)} deliveries received; ${fmtInt(w.completeWatchers)} of ${fmtInt(watchers)} watchers saw every event; ` +
       `${fmtInt(w.outOfOrder)} out of order; last delivery ${fmtMs(w.drainMs)} ms after the first write.`,
+    `CPU meanwhile: apiserver ${w.cpu.apiserver.toFixed(1)} s, this process ${w.cpu.bench.toFixed(1)} s, etcd ${w.cpu.etcd.toFixed(1)} s ` +
+      `(${fmtInt(w.deliveries / w.cpu.apiserver)} deliveries per apiserver CPU-second, ${fmtInt(w.deliveries / w.cpu.bench)} per client CPU-second).`,
     `${fmtInt(w.early)} deliveries arrived before the writer had its response (counted as 0 ms from the response).`,
     '',
     latency,

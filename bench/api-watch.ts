@@ -4,6 +4,7 @@ import { Pods, type WatchStream } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { ensureNamespace, type BenchContext } from './context';
 import { scrape } from './harness';
+import { cpuDelta, cpuSnapshot, type CpuSnapshot } from './cpu';
 import { benchPod, touched } from './pods';
 import { metricValue } from './prom';
 import { summarize, type Summary } from './stats';
@@ -46,8 +47,10 @@ export interface WatchResult {
   fromWriteDone: Summary;
   fromWriteStart: Summary;
   writeLatency: Summary;
-  /** Seconds from the first write to the last delivery. */
+  /** Milliseconds from the first write to the last delivery. */
   drainMs: number;
+  /** CPU seconds each process spent from the first write to the last delivery. */
+  cpu: CpuSnapshot;
 }
 
 async function counts(ctx: BenchContext): Promise<WatchCounts> {
@@ -130,6 +133,7 @@ export async function runWatch(ctx: BenchContext, options: WatchOptions): Promis
     const pending: Promise<void>[] = [];
     const intervalMs = 1000 / writeRate;
     ctx.progress(`  writing ${writes} pods (${creates} creates, ${writes - creates} updates) at ${writeRate}/s`);
+    const cpuBefore = await cpuSnapshot(ctx.cluster);
     const t0 = performance.now();
     for (let k = 0; k < writes; k++) {
       await sleep(t0 + k * intervalMs - performance.now());
@@ -155,6 +159,7 @@ export async function runWatch(ctx: BenchContext, options: WatchOptions): Promis
     await waitFor(() => received >= expectedDeliveries, { timeoutMs: 60_000, intervalMs: 20, description: 'every delivery' }).catch(
       () => undefined,
     );
+    const cpu = cpuDelta(cpuBefore, await cpuSnapshot(ctx.cluster));
     let lastAt = t0;
     for (let i = 0; i < received; i++) if (recvAt[i] > lastAt) lastAt = recvAt[i];
     const drainMs = lastAt - t0;
@@ -188,6 +193,7 @@ export async function runWatch(ctx: BenchContext, options: WatchOptions): Promis
       fromWriteStart: summarize(fromStart, drainMs),
       writeLatency: summarize(writeLatencies, drainMs),
       drainMs,
+      cpu,
     };
     for (const stream of streams) stream.close();
     await Promise.all(loops);

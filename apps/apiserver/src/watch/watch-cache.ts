@@ -175,7 +175,8 @@ export class WatchCache {
     }
     this.currentRevision = event.modRevision;
     this.events.push(cacheEvent);
-    if (this.events.length > this.options.capacity) {
+    // Evicting in batches keeps the cost of the window's shift off every single event.
+    if (this.events.length > this.options.capacity + Math.ceil(this.options.capacity / 8)) {
       const evicted = this.events.splice(0, this.events.length - this.options.capacity);
       this.windowStart = evicted[evicted.length - 1].revision;
     }

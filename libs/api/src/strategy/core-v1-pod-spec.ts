@@ -60,11 +60,9 @@ import {
   isDNS1123Subdomain,
   isQualifiedName,
   isValidIP,
-  isValidLabelValue,
   nameIsDNSSubdomain,
   portNameMessages,
   portNumMessages,
-  qualifiedNameMessages,
   validateLabelName,
   validateLabelSelector,
   validateLabels,
@@ -74,7 +72,6 @@ import {
 import {
   IS_NOT_POSITIVE,
   MAX_INT32,
-  TAINT_EFFECTS,
   checkRequiredSupported,
   checkSupported,
   httpHeaderNameMessages,
@@ -1788,4 +1785,3 @@ export function validatePodOnlySpec(spec: PodSpec, path: FieldPath): FieldError[
   return errs;
 }
 
-export { isValidLabelValue, qualifiedNameMessages, TAINT_EFFECTS };
