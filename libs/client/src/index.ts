@@ -6,3 +6,5 @@ export * from './indexer';
 export * from './informer';
 export * from './workqueue';
 export * from './leader-election';
+export * from './informer-factory';
+export * from './event-recorder';

@@ -6,6 +6,9 @@ import { ApiClient } from './api-client';
 import { Informer } from './informer';
 import { ConfigMaps, Namespaces } from './kinds';
 import { LeaderElector } from './leader-election';
+import { EventRecorder } from './event-recorder';
+import { InformerFactory } from './informer-factory';
+import { Events } from './kinds';
 
 let etcd: EtcdHarness;
 let apiserver: ApiServerHarness;
@@ -107,5 +110,35 @@ describe('LeaderElector', () => {
     expect(leaders).toEqual(['a', 'b']);
     stopB.abort();
     await runB;
+  });
+});
+
+describe('EventRecorder', () => {
+  it('records an event about an object and counts its repeats', async () => {
+    await client.resource(Namespaces).create({ metadata: { name: 'events' } });
+    const cm = await client.resource(ConfigMaps).namespace('events').create({ metadata: { name: 'subject' } });
+    const recorder = new EventRecorder(client, { component: 'test-controller' });
+    const subject = { ...cm, apiVersion: 'v1', kind: 'ConfigMap' };
+    await recorder.event(subject, 'Warning', 'Broken', 'it broke');
+    await recorder.event(subject, 'Warning', 'Broken', 'it broke');
+    await recorder.event(subject, 'Normal', 'Fixed', 'it works');
+    const events = (await client.resource(Events).namespace('events').list({ fieldSelector: 'involvedObject.name=subject' })).items;
+    const byReason = Object.fromEntries(events.map((e) => [e.reason, e]));
+    expect(byReason.Broken).toMatchObject({ type: 'Warning', message: 'it broke', count: 2, involvedObject: { kind: 'ConfigMap', uid: cm.metadata?.uid } });
+    expect(byReason.Fixed).toMatchObject({ type: 'Normal', count: 1, source: { component: 'test-controller' } });
+  });
+});
+
+describe('InformerFactory', () => {
+  it('shares one informer per kind and syncs them together', async () => {
+    const factory = new InformerFactory(client);
+    const a = factory.informerFor(ConfigMaps);
+    const b = factory.informerFor(ConfigMaps);
+    const namespaces = factory.informerFor(Namespaces);
+    expect(a).toBe(b);
+    factory.start();
+    expect(await factory.waitForCacheSync(10_000)).toBe(true);
+    expect(namespaces.list().map((n) => n.metadata?.name)).toContain('kube-system');
+    await factory.stop();
   });
 });

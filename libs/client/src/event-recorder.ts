@@ -1,0 +1,77 @@
+import { isAlreadyExists, isNotFound, type ApiObject, type corev1 } from '@minik8s/api';
+import type { Logger } from '@minik8s/logging';
+import type { ApiClient } from './api-client';
+import { realClock, type Clock } from './clock';
+import { Events } from './kinds';
+
+export type EventType = 'Normal' | 'Warning';
+
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
+}
+
+function time(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Records core/v1 Events about objects, as client-go's recorder does: a repeat of the same
+ * reason and message for the same object bumps `count` and `lastTimestamp` instead of adding one.
+ * Recording never fails the caller.
+ */
+export class EventRecorder {
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly source: { component: string; host?: string },
+    private readonly options: { logger?: Logger; clock?: Clock } = {},
+  ) {
+    this.clock = options.clock ?? realClock;
+  }
+
+  async event(obj: ApiObject, type: EventType, reason: string, message: string): Promise<void> {
+    const meta = obj.metadata ?? {};
+    const namespace = meta.namespace || 'default';
+    const info = this.client.scheme.forKind(obj.apiVersion ?? '', obj.kind ?? '');
+    const involved: corev1.ObjectReference = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind ?? info?.kind,
+      name: meta.name,
+      namespace: meta.namespace,
+      uid: meta.uid,
+      resourceVersion: meta.resourceVersion,
+    };
+    // One event object per object, reason and message, so repeats aggregate.
+    const digest = Buffer.from(`${meta.uid}/${type}/${reason}/${message}`).toString('base64url').slice(-10).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+    const name = `${meta.name ?? 'unknown'}.${digest}`;
+    const events = this.client.resource(Events).namespace(namespace);
+    const now = this.clock.now();
+    try {
+      try {
+        const existing = await events.get(name);
+        await events.update({ ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: time(now) });
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      await events.create({
+        metadata: { name, namespace },
+        involvedObject: involved,
+        reason,
+        message,
+        type,
+        count: 1,
+        firstTimestamp: time(now),
+        lastTimestamp: time(now),
+        eventTime: microTime(now),
+        source: { component: this.source.component, host: this.source.host },
+        reportingComponent: this.source.component,
+        reportingInstance: this.source.host ?? '',
+        action: reason,
+      });
+    } catch (err) {
+      if (!isAlreadyExists(err)) this.options.logger?.debug({ err: (err as Error).message, reason }, 'could not record event');
+    }
+  }
+}
