@@ -7,12 +7,13 @@ import { EtcdStore } from '@minik8s/storage';
 import { Admission } from './admission/admission';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle';
 import { ServiceAllocation } from './admission/service-allocation';
+import { PriorityAdmission } from './admission/priority';
 import { GenericRegistry, type Clock } from './registry/generic-registry';
 import { ObjectKeys } from './registry/object-keys';
 import { ObjectStore } from './registry/object-store';
 import { ScaleSubresource } from './registry/subresources';
 import { ApiService } from './server/api-service';
-import { ensureSystemNamespaces } from './server/bootstrap';
+import { ensureSystemNamespaces, ensureSystemPriorityClasses } from './server/bootstrap';
 import { startHealthServer } from './server/health-server';
 import { ApiMetrics } from './server/metrics';
 import { WatchCaches } from './watch/watch-caches';
@@ -56,6 +57,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   });
   const admission = new Admission([
     new NamespaceLifecycle(store, scheme),
+    new PriorityAdmission(store, scheme),
     new ServiceAllocation(etcd, {
       serviceClusterIpRange: options.serviceClusterIpRange ?? '10.96.0.0/12',
       nodePortRange: options.serviceNodePortRange ?? [30000, 32767],
@@ -137,6 +139,7 @@ async function ensureSystemNamespacesWithRetry(scheme: Scheme, registry: Generic
   for (;;) {
     try {
       await ensureSystemNamespaces(scheme, registry);
+      await ensureSystemPriorityClasses(scheme, registry);
       return;
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'cannot reach etcd yet; retrying');
