@@ -8,3 +8,4 @@ export * from './workqueue';
 export * from './leader-election';
 export * from './informer-factory';
 export * from './event-recorder';
+export * from './expectations';

@@ -1,0 +1,7 @@
+import type { ControllerFactory } from '../controller';
+
+/**
+ * Every controller the controller-manager can run, by its --controllers name. Each lives in its
+ * own folder under controllers/ and is added here with one line.
+ */
+export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {};
