@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isAlreadyExists, isNotFound, type ApiObject, type corev1 } from '@minik8s/api';
 import type { Logger } from '@minik8s/logging';
 import type { ApiClient } from './api-client';
@@ -43,7 +44,7 @@ export class EventRecorder {
       resourceVersion: meta.resourceVersion,
     };
     // One event object per object, reason and message, so repeats aggregate.
-    const digest = Buffer.from(`${meta.uid}/${type}/${reason}/${message}`).toString('base64url').slice(-10).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+    const digest = createHash('sha256').update(`${meta.uid}/${type}/${reason}/${message}`).digest('hex').slice(0, 16);
     const name = `${meta.name ?? 'unknown'}.${digest}`;
     const events = this.client.resource(Events).namespace(namespace);
     const now = this.clock.now();
@@ -67,11 +68,11 @@ export class EventRecorder {
         eventTime: microTime(now),
         source: { component: this.source.component, host: this.source.host },
         reportingComponent: this.source.component,
-        reportingInstance: this.source.host ?? '',
+        reportingInstance: this.source.host,
         action: reason,
       });
     } catch (err) {
-      if (!isAlreadyExists(err)) this.options.logger?.debug({ err: (err as Error).message, reason }, 'could not record event');
+      if (!isAlreadyExists(err)) this.options.logger?.warn({ err: (err as Error).message, reason }, 'could not record event');
     }
   }
 }

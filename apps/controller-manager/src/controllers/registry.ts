@@ -1,7 +1,11 @@
 import type { ControllerFactory } from '../controller';
+import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset';
 
 /**
  * Every controller the controller-manager can run, by its --controllers name. Each lives in its
  * own folder under controllers/ and is added here with one line.
  */
-export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {};
+export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
+  replicaset: replicaSetControllerFactory,
+  replicationcontroller: replicationControllerFactory,
+};
