@@ -1,15 +1,16 @@
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pods } from '@minik8s/client';
 import { crudNamespace, runCrud, type CrudOptions, type CrudRow } from './api-crud';
 import { runFullList, type FullListResult } from './api-list';
-import { crudReport, fullListReport, summaryReport, watchReport, type TargetRow } from './api-report';
-import { runWatch, type WatchResult } from './api-watch';
+import { crudReport, fullListReport, summaryReport, watchReport } from './api-report';
+import { evaluateTargets } from './api-targets';
+import { runWatch, type WatchPhase, type WatchResult } from './api-watch';
 import { closeContext, ensureNamespace, openContext, type BenchContext } from './context';
 import { startCluster } from './harness';
 import { benchPod, touched } from './pods';
 import { runOps } from './runner';
-import { fmtInt, fmtMs, fmtPct } from './table';
+import { fmtInt } from './table';
 
 export interface ApiSuiteConfig {
   sizes: number[];
@@ -17,8 +18,7 @@ export interface ApiSuiteConfig {
   crud: CrudOptions;
   listReps: number;
   watchers: number;
-  watchWrites: number;
-  watchWriteRate: number;
+  watchPhases: WatchPhase[];
 }
 
 export const FULL: ApiSuiteConfig = {
@@ -27,8 +27,11 @@ export const FULL: ApiSuiteConfig = {
   crud: { sequentialSample: 1000, listOps: 200, listPageSize: 100 },
   listReps: 3,
   watchers: 1000,
-  watchWrites: 200,
-  watchWriteRate: 20,
+  watchPhases: [
+    { name: 'isolated', writes: 30, rate: 'isolated' },
+    { name: 'steady', writes: 100, rate: 5 },
+    { name: 'burst', writes: 100, rate: 0 },
+  ],
 };
 
 /** A small run to try the suite out in seconds (`npm run bench -- api --quick`); figures are not comparable. */
@@ -38,9 +41,32 @@ export const QUICK: ApiSuiteConfig = {
   crud: { sequentialSample: 200, listOps: 50, listPageSize: 100 },
   listReps: 2,
   watchers: 100,
-  watchWrites: 40,
-  watchWriteRate: 20,
+  watchPhases: [
+    { name: 'isolated', writes: 10, rate: 'isolated' },
+    { name: 'steady', writes: 40, rate: 10 },
+    { name: 'burst', writes: 40, rate: 0 },
+  ],
 };
+
+/**
+ * Options after the suite name: --quick (small sizes), --steps=1,3 (a subset; step 2 lists what
+ * step 1 wrote, so it brings step 1 along), --watch-rate=N (one steady watch phase at N writes/s),
+ * --watch-threads=N (worker threads holding the watches; default 1).
+ */
+function parseArgs(args: readonly string[]): { config: ApiSuiteConfig; steps: Set<number>; watchRate?: number; watchThreads: number } {
+  const value = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const unknown = args.filter((a) => !/^--(quick|steps=|watch-rate=|watch-threads=)/.test(a));
+  if (unknown.length > 0) throw new Error(`unknown option(s) for the api suite: ${unknown.join(' ')}`);
+  const steps = new Set((value('steps') ?? '1,2,3').split(',').map((x) => Number(x.trim())));
+  if (steps.has(2)) steps.add(1);
+  const rate = value('watch-rate');
+  return {
+    config: args.includes('--quick') ? QUICK : FULL,
+    steps,
+    watchRate: rate === undefined ? undefined : Number(rate),
+    watchThreads: Math.max(1, Number(value('watch-threads') ?? 1)),
+  };
+}
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 const progress = (text: string): void => void process.stderr.write(`${text}\n`);
@@ -69,11 +95,7 @@ async function etcdVersion(ctx: BenchContext): Promise<string> {
 }
 
 export async function runApiSuite(args: readonly string[]): Promise<void> {
-  const config = args.includes('--quick') ? QUICK : FULL;
-  // --steps=1,3 runs a subset (step 2 lists what step 1 wrote, so it needs step 1).
-  const stepsArg = args.find((a) => a.startsWith('--steps='));
-  const steps = new Set((stepsArg ? stepsArg.slice('--steps='.length) : '1,2,3').split(',').map((x) => Number(x.trim())));
-  if (steps.has(2)) steps.add(1);
+  const { config, steps, watchRate, watchThreads } = parseArgs(args);
   const began = performance.now();
   progress('starting etcd and the apiserver...');
   const cluster = await startCluster();
@@ -82,6 +104,7 @@ export async function runApiSuite(args: readonly string[]): Promise<void> {
     const cpu = cpus();
     out(`minik8s API benchmark${config === QUICK ? ' (--quick: small sizes, figures not comparable)' : ''}`);
     out(`node ${process.version}, etcd ${await etcdVersion(ctx)}, ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? '?'})`);
+    out(`load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews every figure)`);
     out(`etcd ${cluster.etcd.endpoint} (temp dir ${cluster.etcd.dataDir}); apiserver ${cluster.apiserver.address}; bench, apiserver and etcd share the machine.`);
 
     progress('warming up...');
@@ -111,51 +134,16 @@ export async function runApiSuite(args: readonly string[]): Promise<void> {
       progress(`step 3: ${fmtInt(config.watchers)} watches`);
       watch = await runWatch(ctx, {
         watchers: config.watchers,
-        writes: config.watchWrites,
-        writeRate: config.watchWriteRate,
+        threads: watchThreads,
+        phases: watchRate ? [{ name: 'steady', writes: 100, rate: watchRate }] : config.watchPhases,
         namespace: 'bench-watch',
       });
       out(watchReport(watch));
     }
 
-    const targets: TargetRow[] = [];
-    for (const size of config.sizes) {
-      const create = crudRows.find((r) => r.pods === size && r.concurrency === maxConcurrency && r.op === 'create');
-      if (!create) continue;
-      const ratio = create.api.opsPerSec / create.etcd.opsPerSec;
-      targets.push({
-        target: `create throughput, ${fmtInt(size)} pods, conc ${maxConcurrency}`,
-        measured: `${fmtInt(create.api.opsPerSec)} vs ${fmtInt(create.etcd.opsPerSec)} puts/s = ${fmtPct(ratio)}`,
-        goal: '>= 50% of raw etcd put',
-        pass: create.api.errors === 0 && ratio >= 0.5,
-      });
-    }
-    for (const row of (fullList?.rows ?? []).filter((r) => r.api && r.oneCall)) {
-      targets.push({
-        target: `list ${fmtInt(biggest)} pods, ${row.source.replace('apiserver, ', '')}`,
-        measured: row.error ? `failed: ${row.error.replace(/^etcd: /, '').slice(0, 46)}` : `${fmtMs(row.medianMs)} ms (median of ${row.runsMs.length})`,
-        goal: '< 1 s',
-        pass: !row.error && row.medianMs < 1000,
-      });
-    }
-    if (watch) {
-    const etcdDelta = (watch.during.etcdWatchers ?? NaN) - (watch.before.etcdWatchers ?? NaN);
-    const apiDelta = (watch.during.apiWatchers ?? 0) - (watch.before.apiWatchers ?? 0);
-    targets.push({
-      target: `${fmtInt(config.watchers)} watchers cost one etcd watch`,
-      measured: `etcd watchers ${watch.before.etcdWatchers} -> ${watch.during.etcdWatchers} (+${etcdDelta}) for +${fmtInt(apiDelta)} API watches`,
-      goal: '+0 (the shared pods watch)',
-      pass: Number.isNaN(etcdDelta) ? undefined : etcdDelta === 0 && apiDelta === config.watchers,
-    });
-    targets.push({
-      target: 'watch event delivery p99',
-      measured: `${fmtMs(watch.fromWriteDone.p99)} ms over ${fmtInt(watch.deliveries)} deliveries`,
-      goal: '< 100 ms',
-      pass: watch.deliveries === watch.expectedDeliveries && watch.fromWriteDone.p99 < 100,
-    });
-    }
+    const targets = evaluateTargets({ crudRows, fullList, watch, pods: biggest, concurrency: maxConcurrency, sizes: config.sizes, watchers: config.watchers });
     out(summaryReport(targets));
-    out(`\nTotal benchmark time ${((performance.now() - began) / 1000).toFixed(0)} s.`);
+    out(`\nTotal benchmark time ${((performance.now() - began) / 1000).toFixed(0)} s; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
   } finally {
     closeContext(ctx);
     progress('stopping the apiserver and etcd...');

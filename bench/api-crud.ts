@@ -3,6 +3,7 @@ import { Pods } from '@minik8s/client';
 import { prefixEnd } from '@minik8s/storage';
 import { ensureNamespace, RAW_PREFIX, type BenchContext } from './context';
 import { benchPod, touched } from './pods';
+import { withCpu } from './cpu';
 import { runOps, type RunResult } from './runner';
 
 export type CrudOp = 'create' | 'update' | 'get' | 'list';
@@ -23,6 +24,8 @@ export interface CrudRow {
   sampled: boolean;
   api: RunResult;
   etcd: RunResult;
+  /** CPU ms per operation: apiserver during the API run, etcd during the API run and the raw run. */
+  cpuPerOp: { apiserver: number; etcdForApi: number; etcdRaw: number };
 }
 
 export interface CrudOptions {
@@ -60,8 +63,25 @@ export async function runCrud(ctx: BenchContext, pods: number, concurrency: numb
   await ensureNamespace(ctx, ns);
   const rows: CrudRow[] = [];
   const label = `${pods.toLocaleString('en-US')} pods, concurrency ${concurrency}`;
-  const row = (op: CrudOp, apiResult: RunResult, etcdResult: RunResult): void => {
-    rows.push({ pods, concurrency, op, sampled, api: apiResult, etcd: etcdResult });
+  type Timed = Awaited<ReturnType<typeof withCpu<RunResult>>>;
+  const timed = (work: () => Promise<RunResult>): Promise<Timed> => withCpu(ctx.cluster, work);
+  const row = (op: CrudOp, apiTimed: Timed, etcdTimed: Timed): void => {
+    const apiResult = apiTimed.result;
+    const etcdResult = etcdTimed.result;
+    const perOp = (cpuSeconds: number, n: number): number => (cpuSeconds * 1000) / n;
+    rows.push({
+      pods,
+      concurrency,
+      op,
+      sampled,
+      api: apiResult,
+      etcd: etcdResult,
+      cpuPerOp: {
+        apiserver: perOp(apiTimed.cpu.apiserver, apiResult.count),
+        etcdForApi: perOp(apiTimed.cpu.etcd, apiResult.count),
+        etcdRaw: perOp(etcdTimed.cpu.etcd, etcdResult.count),
+      },
+    });
     ctx.progress(
       `  ${label}: ${op.padEnd(6)} api ${Math.round(apiResult.opsPerSec)} ops/s, etcd ${Math.round(etcdResult.opsPerSec)} ops/s` +
         (apiResult.errors + etcdResult.errors > 0 ? ` (${apiResult.errors} api / ${etcdResult.errors} etcd errors: ${apiResult.firstError ?? etcdResult.firstError})` : ''),
@@ -71,36 +91,45 @@ export async function runCrud(ctx: BenchContext, pods: number, concurrency: numb
   // Prepared before the clock starts: building the objects is the client's business, not the server's.
   const fresh = Array.from({ length: ops }, (_, i) => benchPod(ns, podName(i), i));
   const current: corev1.Pod[] = new Array<corev1.Pod>(ops);
-  const createApi = await runOps(ops, concurrency, async (i) => {
-    current[i] = await api.create(fresh[i]);
-  });
+  const createApi = await timed(() =>
+    runOps(ops, concurrency, async (i) => {
+      current[i] = await api.create(fresh[i]);
+    }),
+  );
   const createdValues = current.map((pod) => encode(pod));
-  const createEtcd = await runOps(ops, concurrency, (i) => kv.put({ key: rawKeys[i], value: createdValues[i] }));
+  const createEtcd = await timed(() => runOps(ops, concurrency, (i) => kv.put({ key: rawKeys[i], value: createdValues[i] })));
   row('create', createApi, createEtcd);
 
   const edits = current.map((pod) => touched(pod, 1));
-  const updateApi = await runOps(ops, concurrency, async (i) => {
-    current[i] = await api.update(edits[i]);
-  });
+  const updateApi = await timed(() =>
+    runOps(ops, concurrency, async (i) => {
+      current[i] = await api.update(edits[i]);
+    }),
+  );
   const updatedValues = current.map((pod) => encode(pod));
-  const updateEtcd = await runOps(ops, concurrency, (i) => kv.put({ key: rawKeys[i], value: updatedValues[i] }));
+  const updateEtcd = await timed(() => runOps(ops, concurrency, (i) => kv.put({ key: rawKeys[i], value: updatedValues[i] })));
   row('update', updateApi, updateEtcd);
 
-  const getApi = await runOps(ops, concurrency, (i) => api.get(podName(i)));
-  const getEtcd = await runOps(ops, concurrency, (i) => kv.range({ key: rawKeys[i] }));
+  const getApi = await timed(() => runOps(ops, concurrency, (i) => api.get(podName(i))));
+  const getEtcd = await timed(() => runOps(ops, concurrency, (i) => kv.range({ key: rawKeys[i] })));
   row('get', getApi, getEtcd);
 
   // Paged lists as informers and kubectl read big collections: one page of 100, read from etcd.
   const limit = options.listPageSize;
+  const want = Math.min(limit, ops);
   const rangeEnd = prefixEnd(rawPrefix);
-  const listApi = await runOps(options.listOps, concurrency, async () => {
-    const page = await api.list({ limit });
-    if (page.items.length !== Math.min(limit, ops)) throw new Error(`list returned ${page.items.length} pods, wanted ${Math.min(limit, ops)}`);
-  });
-  const listEtcd = await runOps(options.listOps, concurrency, async () => {
-    const page = await kv.range({ key: Buffer.from(rawPrefix), range_end: rangeEnd, limit });
-    if (page.kvs.length !== Math.min(limit, ops)) throw new Error(`range returned ${page.kvs.length} keys`);
-  });
+  const listApi = await timed(() =>
+    runOps(options.listOps, concurrency, async () => {
+      const page = await api.list({ limit });
+      if (page.items.length !== want) throw new Error(`list returned ${page.items.length} pods, wanted ${want}`);
+    }),
+  );
+  const listEtcd = await timed(() =>
+    runOps(options.listOps, concurrency, async () => {
+      const page = await kv.range({ key: Buffer.from(rawPrefix), range_end: rangeEnd, limit });
+      if (page.kvs.length !== want) throw new Error(`range returned ${page.kvs.length} keys, wanted ${want}`);
+    }),
+  );
   row('list', listApi, listEtcd);
   return rows;
 }

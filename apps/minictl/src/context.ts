@@ -65,7 +65,8 @@ export class CommandContext {
   }
 
   client(): ApiClient {
-    this.apiClient ??= new ApiClient(this.connection().server, { scheme: this.scheme });
+    // A CLI fails fast when the server is unreachable instead of waiting for it to come back.
+    this.apiClient ??= new ApiClient(this.connection().server, { scheme: this.scheme, waitForReady: false });
     return this.apiClient;
   }
 

@@ -68,7 +68,7 @@ export class EventRecorder {
         eventTime: microTime(now),
         source: { component: this.source.component, host: this.source.host },
         reportingComponent: this.source.component,
-        reportingInstance: this.source.host,
+        reportingInstance: this.source.host ?? this.source.component,
         action: reason,
       });
     } catch (err) {

@@ -45,8 +45,13 @@ export class ObjectPrinter {
           if (group) group.items.push(item);
           else groups.push({ info: item.info, items: [item] });
         }
-        const blocks = groups.map((g) => this.tableRows(g.info, g.items));
-        return this.tabs.format(blocks.map(tableText).join('\n'));
+        // Each kind's table is laid out on its own, as kubectl resets its widths between kinds.
+        return groups
+          .map((g) => {
+            this.tabs.reset();
+            return this.tabs.format(tableText(this.tableRows(g.info, g.items)));
+          })
+          .join('\n');
       }
       case 'custom-columns': {
         const rows = this.options.noHeaders ? [] : [format.columns.map((c) => c.header)];

@@ -22,6 +22,11 @@ export class TabWriter {
 
   constructor(private readonly options: TabWriterOptions) {}
 
+  /** Forgets remembered widths, so the next table is laid out on its own. */
+  reset(): void {
+    this.maxWidths.length = 0;
+  }
+
   /** Lays out `text` (lines ending in `\n`, cells separated by `\t`). */
   format(text: string): string {
     if (text === '') return '';

@@ -734,9 +734,7 @@ function validateAppArmorProfile(profile: AppArmorProfile | undefined, path: Fie
   return errs;
 }
 
-/* eslint-disable no-control-regex */
 const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
-/* eslint-enable no-control-regex */
 const NETBIOS_DOMAIN = /^[^\\/:*?"<>|.][^\\/:*?"<>|]{0,14}$/;
 const DNS_LABEL_ANY_CASE = '[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?';
 const WINDOWS_DNS_DOMAIN = new RegExp(`^${DNS_LABEL_ANY_CASE}(?:\\.${DNS_LABEL_ANY_CASE})*$`);

@@ -207,8 +207,6 @@ export function validateResourceRequirements(
   const errs: FieldError[] = [];
   const limits = validateResourceList(req.limits, nameFn, limPath);
   errs.push(...limits.errors);
-  const requests = validateResourceList(req.requests, nameFn, reqPath);
-  errs.push(...requests.errors);
   const qos = new Set(['cpu', 'memory']);
   let cpuOrMemory = false;
   let hugePages = false;
@@ -216,9 +214,13 @@ export function validateResourceRequirements(
     if (qos.has(name)) cpuOrMemory = true;
     if (isHugePageResourceName(name)) hugePages = true;
   }
-  for (const [name, q] of requests.quantities) {
+  // Each request in turn: its name, its quantity, then how it compares with its limit.
+  for (const [name, value] of Object.entries(req.requests ?? {})) {
+    const single = validateResourceList({ [name]: value }, nameFn, reqPath);
+    errs.push(...single.errors);
+    const q = single.quantities.get(name);
     const limit = limits.quantities.get(name);
-    if (limit !== undefined) {
+    if (q && limit !== undefined) {
       const cmp = compareQuantity(q, limit);
       if (cmp !== 0 && !isOvercommitAllowed(name)) {
         errs.push(invalid(reqPath, canonical(q), `must be equal to ${name} limit of ${canonical(limit)}`));
@@ -228,8 +230,6 @@ export function validateResourceRequirements(
     } else if (!(name in (req.limits ?? {})) && !isOvercommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));
     }
-  }
-  for (const name of Object.keys(req.requests ?? {})) {
     if (qos.has(name)) cpuOrMemory = true;
     if (isHugePageResourceName(name)) hugePages = true;
   }

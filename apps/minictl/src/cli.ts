@@ -1,0 +1,93 @@
+// The minictl entry: find the command, parse its flags, run it, and turn failures into kubectl-style
+// messages and an exit code (0 success, 1 any error).
+
+import { firstPositional, flagHelp, parseArgs, UsageError } from './args';
+import { applyCommand } from './commands/apply';
+import { apiResourcesCommand } from './commands/api-resources';
+import { configCommand } from './commands/config';
+import { createCommand } from './commands/create';
+import { deleteCommand } from './commands/delete';
+import { describeCommand } from './commands/describe';
+import { getCommand } from './commands/get';
+import { annotateCommand, labelCommand } from './commands/label-annotate';
+import { patchCommand } from './commands/patch';
+import { replaceCommand } from './commands/replace';
+import { versionCommand } from './commands/version';
+import { CommandContext, GLOBAL_FLAGS, type Command } from './context';
+import { formatError } from './errors';
+import type { Io } from './io';
+
+const GROUPS: [string, Command[]][] = [
+  ['Basic Commands', [createCommand, getCommand, deleteCommand]],
+  ['Troubleshooting and Debugging Commands', [describeCommand]],
+  ['Advanced Commands', [applyCommand, patchCommand, replaceCommand]],
+  ['Settings Commands', [labelCommand, annotateCommand]],
+  ['Other Commands', [apiResourcesCommand, configCommand, versionCommand]],
+];
+
+export const COMMANDS: Command[] = GROUPS.flatMap(([, commands]) => commands);
+
+function rootHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 3;
+  const groups = GROUPS.map(([title, commands]) => `${title}:\n${commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}\n`);
+  return `minictl controls the minik8s cluster.\n\n${groups.join('\n')}
+Usage:
+  minictl [flags] [options]
+
+Use "minictl <command> --help" for more information about a given command.
+Use "minictl options" for a list of global command-line options (applies to all commands).
+`;
+}
+
+function globalOptionsHelp(): string {
+  return `The following options can be passed to any command:\n\n${flagHelp(GLOBAL_FLAGS)}`;
+}
+
+function commandHelp(command: Command): string {
+  return `${command.usage}\nOptions:\n${flagHelp(command.flags)}\nUse "minictl options" for a list of global command-line options (applies to all commands).\n`;
+}
+
+/** Runs minictl with `argv` (without the program name); resolves to the exit code. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const index = firstPositional(argv, GLOBAL_FLAGS);
+  if (index < 0) {
+    io.stdout.write(rootHelp());
+    return 0;
+  }
+  const name = argv[index];
+  if (name === 'options') {
+    io.stdout.write(globalOptionsHelp());
+    return 0;
+  }
+  if (name === 'help') {
+    const target = COMMANDS.find((c) => c.name === argv[index + 1]);
+    io.stdout.write(target ? commandHelp(target) : rootHelp());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name || (c.aliases ?? []).includes(name));
+  if (!command) {
+    io.stderr.write(`error: unknown command "${name}" for "minictl"\n\nRun 'minictl --help' for usage.\n`);
+    return 1;
+  }
+  const rest = [...argv.slice(0, index), ...argv.slice(index + 1)];
+  let ctx: CommandContext;
+  try {
+    ctx = new CommandContext(io, parseArgs(rest, [...GLOBAL_FLAGS, ...command.flags]), command.name);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(formatError(err, { command: command.name }));
+    return 1;
+  }
+  if (ctx.args.bool('help')) {
+    io.stdout.write(commandHelp(command));
+    return 0;
+  }
+  try {
+    await command.run(ctx);
+  } catch (err) {
+    ctx.fail(err);
+  } finally {
+    ctx.close();
+  }
+  return ctx.exitCode;
+}

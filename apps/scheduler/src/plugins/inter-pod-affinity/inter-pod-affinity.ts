@@ -1,0 +1,292 @@
+import { nothingSelector } from '@minik8s/api';
+import type { CycleState, StateData } from '../../framework/cycle-state';
+import {
+  ActionType,
+  MAX_NODE_SCORE,
+  type ClusterEventWithHint,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type Handle,
+  type PreFilterExtensions,
+  type PreFilterPlugin,
+  type PreFilterResult,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../../framework/interfaces';
+import type { NodeInfo } from '../../framework/node-info';
+import { affinityTermMatches, type AffinityTerm, type PodInfo, type WeightedAffinityTerm } from '../../framework/pod-info';
+import { asStatus, skip, unresolvable, unschedulable, type PluginStatus } from '../../framework/status';
+import { Names } from '../names';
+
+export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
+export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
+export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+export interface InterPodAffinityArgs {
+  /** How much an existing pod's required affinity to the incoming pod counts in scoring (0–100). */
+  hardPodAffinityWeight?: number;
+  ignorePreferredTermsOfExistingPods?: boolean;
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+const PRE_FILTER_KEY = `PreFilter${Names.InterPodAffinity}`;
+const PRE_SCORE_KEY = `PreScore${Names.InterPodAffinity}`;
+
+/** Topology pair key: `topologyKey` and the value a node has for it. */
+function pairKey(key: string, value: string): string {
+  return `${key}\u0000${value}`;
+}
+
+function addCount(counts: Map<string, number>, key: string, delta: number): void {
+  const n = (counts.get(key) ?? 0) + delta;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
+}
+
+class PreFilterState implements StateData {
+  constructor(
+    /** Pairs where an existing pod's required anti-affinity selects the incoming pod. */
+    readonly existingAntiAffinityCounts: Map<string, number>,
+    /** Pairs where pods match all of the incoming pod's required affinity terms. */
+    readonly affinityCounts: Map<string, number>,
+    /** Pairs where pods match one of the incoming pod's required anti-affinity terms. */
+    readonly antiAffinityCounts: Map<string, number>,
+    readonly affinityTerms: readonly AffinityTerm[],
+    readonly antiAffinityTerms: readonly AffinityTerm[],
+    readonly namespaceLabels: Labels | undefined,
+  ) {}
+
+  clone(): StateData {
+    return new PreFilterState(
+      new Map(this.existingAntiAffinityCounts),
+      new Map(this.affinityCounts),
+      new Map(this.antiAffinityCounts),
+      this.affinityTerms,
+      this.antiAffinityTerms,
+      this.namespaceLabels,
+    );
+  }
+}
+
+class PreScoreState implements StateData {
+  constructor(readonly topologyScore: Map<string, Map<string, number>>) {}
+  clone(): StateData {
+    return this;
+  }
+}
+
+/**
+ * Required and preferred inter-pod affinity and anti-affinity over topology domains (a node
+ * label: hostname, zone, ...): a pod goes where the pods it wants are, stays away from the pods
+ * it shuns, and never where an existing pod's anti-affinity shuns it.
+ */
+export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+  readonly name = Names.InterPodAffinity;
+  private readonly hardPodAffinityWeight: number;
+  private readonly ignorePreferredTermsOfExistingPods: boolean;
+
+  constructor(
+    private readonly handle: Handle,
+    args: InterPodAffinityArgs = {},
+  ) {
+    this.hardPodAffinityWeight = args.hardPodAffinityWeight ?? 1;
+    if (this.hardPodAffinityWeight < 0 || this.hardPodAffinityWeight > 100) {
+      throw new Error(`hardPodAffinityWeight: Invalid value: ${this.hardPodAffinityWeight}: not in valid range [0-100]`);
+    }
+    this.ignorePreferredTermsOfExistingPods = args.ignorePreferredTermsOfExistingPods ?? false;
+  }
+
+  private namespaceLabels(namespace: string): Labels | undefined {
+    return this.handle.listers.namespaces.get(undefined, namespace)?.metadata?.labels;
+  }
+
+  /** An incoming term's namespaceSelector resolved to the namespaces that match it now. */
+  private mergeNamespaces(terms: readonly AffinityTerm[]): AffinityTerm[] {
+    return terms.map((t) => {
+      if (t.namespaceSelector.matchesNothing()) return t;
+      const namespaces = new Set(t.namespaces);
+      for (const ns of this.handle.listers.namespaces.list()) {
+        if (t.namespaceSelector.matches(ns.metadata?.labels ?? {})) namespaces.add(ns.metadata?.name ?? '');
+      }
+      return { ...t, namespaces, namespaceSelector: nothingSelector() };
+    });
+  }
+
+  preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): PluginStatus | PreFilterResult {
+    if (pod.parseError) return unresolvable(`parsing pod: ${pod.parseError.message}`);
+    const snapshot = this.handle.snapshot();
+    const withAntiAffinity = snapshot.havePodsWithRequiredAntiAffinityList;
+    const hasRequired = pod.requiredAffinityTerms.length > 0 || pod.requiredAntiAffinityTerms.length > 0;
+    if (!hasRequired && withAntiAffinity.length === 0) return skip();
+    const nsLabels = this.namespaceLabels(pod.namespace);
+    const affinityTerms = this.mergeNamespaces(pod.requiredAffinityTerms);
+    const antiAffinityTerms = this.mergeNamespaces(pod.requiredAntiAffinityTerms);
+    const s = new PreFilterState(new Map(), new Map(), new Map(), affinityTerms, antiAffinityTerms, nsLabels);
+    for (const node of withAntiAffinity) {
+      for (const existing of node.podsWithRequiredAntiAffinity) this.countExistingAntiAffinity(s, existing, node, pod, 1);
+    }
+    if (hasRequired) {
+      const nsCache = new Map<string, Labels | undefined>();
+      for (const node of nodes) {
+        for (const existing of node.pods) this.countIncoming(s, existing, node, nsCache, 1);
+      }
+    }
+    state.write(PRE_FILTER_KEY, s);
+    return null;
+  }
+
+  private countExistingAntiAffinity(s: PreFilterState, existing: PodInfo, node: NodeInfo, incoming: PodInfo, delta: number): void {
+    const labels = node.labels;
+    for (const term of existing.requiredAntiAffinityTerms) {
+      if (!Object.hasOwn(labels, term.topologyKey)) continue;
+      if (affinityTermMatches(term, incoming, s.namespaceLabels)) addCount(s.existingAntiAffinityCounts, pairKey(term.topologyKey, labels[term.topologyKey]), delta);
+    }
+  }
+
+  private countIncoming(s: PreFilterState, existing: PodInfo, node: NodeInfo, nsCache: Map<string, Labels | undefined>, delta: number): void {
+    if (s.affinityTerms.length === 0 && s.antiAffinityTerms.length === 0) return;
+    let nsLabels = nsCache.get(existing.namespace);
+    if (!nsCache.has(existing.namespace)) {
+      nsLabels = this.namespaceLabels(existing.namespace);
+      nsCache.set(existing.namespace, nsLabels);
+    }
+    const labels = node.labels;
+    if (s.affinityTerms.length > 0 && s.affinityTerms.every((t) => affinityTermMatches(t, existing, nsLabels))) {
+      for (const t of s.affinityTerms) {
+        if (Object.hasOwn(labels, t.topologyKey)) addCount(s.affinityCounts, pairKey(t.topologyKey, labels[t.topologyKey]), delta);
+      }
+    }
+    for (const t of s.antiAffinityTerms) {
+      if (Object.hasOwn(labels, t.topologyKey) && affinityTermMatches(t, existing, nsLabels)) {
+        addCount(s.antiAffinityCounts, pairKey(t.topologyKey, labels[t.topologyKey]), delta);
+      }
+    }
+  }
+
+  preFilterExtensions(): PreFilterExtensions {
+    const update = (state: CycleState, podToSchedule: PodInfo, other: PodInfo, nodeInfo: NodeInfo, delta: number): PluginStatus => {
+      const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+      if (!s) return asStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
+      this.countExistingAntiAffinity(s, other, nodeInfo, podToSchedule, delta);
+      this.countIncoming(s, other, nodeInfo, new Map(), delta);
+      return null;
+    };
+    return {
+      addPod: (state, podToSchedule, podToAdd, nodeInfo) => update(state, podToSchedule, podToAdd, nodeInfo, 1),
+      removePod: (state, podToSchedule, podToRemove, nodeInfo) => update(state, podToSchedule, podToRemove, nodeInfo, -1),
+    };
+  }
+
+  filter(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): PluginStatus {
+    const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+    if (!s) return asStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
+    const labels = nodeInfo.labels;
+    if (!this.satisfiesAffinity(s, pod, labels)) return unresolvable(ERR_REASON_AFFINITY);
+    if (s.antiAffinityCounts.size > 0) {
+      for (const t of s.antiAffinityTerms) {
+        if (Object.hasOwn(labels, t.topologyKey) && (s.antiAffinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey])) ?? 0) > 0) {
+          return unschedulable(ERR_REASON_ANTI_AFFINITY);
+        }
+      }
+    }
+    if (s.existingAntiAffinityCounts.size > 0) {
+      for (const key in labels) {
+        if ((s.existingAntiAffinityCounts.get(pairKey(key, labels[key])) ?? 0) > 0) return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+      }
+    }
+    return null;
+  }
+
+  private satisfiesAffinity(s: PreFilterState, pod: PodInfo, labels: Labels): boolean {
+    if (s.affinityTerms.length === 0) return true;
+    let podsExist = true;
+    for (const t of s.affinityTerms) {
+      if (!Object.hasOwn(labels, t.topologyKey)) return false;
+      if ((s.affinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey])) ?? 0) <= 0) podsExist = false;
+    }
+    if (podsExist) return true;
+    // The first pod of a group that wants to be together: nothing matches anywhere yet, but the
+    // pod matches its own terms, so any node with the topology labels will do.
+    return s.affinityCounts.size === 0 && s.affinityTerms.every((t) => affinityTermMatches(t, pod, s.namespaceLabels));
+  }
+
+  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): PluginStatus {
+    if (nodes.length === 0) return skip();
+    if (pod.parseError) return skip();
+    const snapshot = this.handle.snapshot();
+    const hasPreferred = pod.preferredAffinityTerms.length > 0 || pod.preferredAntiAffinityTerms.length > 0;
+    const candidates = hasPreferred ? snapshot.list() : snapshot.havePodsWithAffinityList;
+    if (candidates.length === 0) return skip();
+    const topologyScore = new Map<string, Map<string, number>>();
+    const add = (labels: Labels, key: string, weight: number): void => {
+      if (!Object.hasOwn(labels, key)) return;
+      let byValue = topologyScore.get(key);
+      if (!byValue) topologyScore.set(key, (byValue = new Map()));
+      byValue.set(labels[key], (byValue.get(labels[key]) ?? 0) + weight);
+    };
+    const incomingNsLabels = this.namespaceLabels(pod.namespace);
+    const preferredAffinity = this.mergeNamespaces(pod.preferredAffinityTerms) as WeightedAffinityTerm[];
+    const preferredAnti = this.mergeNamespaces(pod.preferredAntiAffinityTerms) as WeightedAffinityTerm[];
+    const nsCache = new Map<string, Labels | undefined>();
+    for (const node of candidates) {
+      const labels = node.labels;
+      const pods = hasPreferred ? node.pods : node.podsWithAffinity;
+      for (const existing of pods) {
+        let nsLabels = nsCache.get(existing.namespace);
+        if (!nsCache.has(existing.namespace)) {
+          nsLabels = this.namespaceLabels(existing.namespace);
+          nsCache.set(existing.namespace, nsLabels);
+        }
+        for (const t of preferredAffinity) if (affinityTermMatches(t, existing, nsLabels)) add(labels, t.topologyKey, t.weight);
+        for (const t of preferredAnti) if (affinityTermMatches(t, existing, nsLabels)) add(labels, t.topologyKey, -t.weight);
+        if (this.hardPodAffinityWeight > 0) {
+          for (const t of existing.requiredAffinityTerms) if (affinityTermMatches(t, pod, incomingNsLabels)) add(labels, t.topologyKey, this.hardPodAffinityWeight);
+        }
+        if (!this.ignorePreferredTermsOfExistingPods) {
+          for (const t of existing.preferredAffinityTerms) if (affinityTermMatches(t, pod, incomingNsLabels)) add(labels, t.topologyKey, t.weight);
+          for (const t of existing.preferredAntiAffinityTerms) if (affinityTermMatches(t, pod, incomingNsLabels)) add(labels, t.topologyKey, -t.weight);
+        }
+      }
+    }
+    if (topologyScore.size === 0) return skip();
+    state.write(PRE_SCORE_KEY, new PreScoreState(topologyScore));
+    return null;
+  }
+
+  score(state: CycleState, _pod: PodInfo, nodeInfo: NodeInfo): number {
+    const s = state.read<PreScoreState>(PRE_SCORE_KEY);
+    if (!s) return 0;
+    const labels = nodeInfo.labels;
+    let total = 0;
+    for (const [key, byValue] of s.topologyScore) {
+      if (Object.hasOwn(labels, key)) total += byValue.get(labels[key]) ?? 0;
+    }
+    return total;
+  }
+
+  normalizeScore(state: CycleState, _pod: PodInfo, _nodes: readonly NodeInfo[], scores: number[]): PluginStatus {
+    if (!state.read<PreScoreState>(PRE_SCORE_KEY)) return null;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of scores) {
+      if (s > max) max = s;
+      if (s < min) min = s;
+    }
+    const diff = max - min;
+    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i] - min)) / diff) : 0;
+    return null;
+  }
+
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [
+      { event: { resource: 'Pod', actionType: ActionType.Add | ActionType.UpdatePodLabel | ActionType.Delete } },
+      { event: { resource: 'Node', actionType: ActionType.Add | ActionType.UpdateNodeLabel } },
+      { event: { resource: 'Namespace', actionType: ActionType.Add | ActionType.Update } },
+    ];
+  }
+}
+
+export function newInterPodAffinity(args: Record<string, unknown> | undefined, handle: Handle): InterPodAffinity {
+  return new InterPodAffinity(handle, args as InterPodAffinityArgs | undefined);
+}
