@@ -1,4 +1,6 @@
 import type { ControllerFactory } from '../controller';
+import { newGarbageCollectorController } from './garbage-collector/garbage-collector-controller';
+import { newNamespaceController } from './namespace/namespace-controller';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset';
 
 /**
@@ -8,4 +10,6 @@ import { replicaSetControllerFactory, replicationControllerFactory } from './rep
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   replicaset: replicaSetControllerFactory,
   replicationcontroller: replicationControllerFactory,
+  'garbage-collector': newGarbageCollectorController,
+  namespace: newNamespaceController,
 };
