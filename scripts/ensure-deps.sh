@@ -13,8 +13,14 @@ fi
 
 need_apt=()
 command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server etcd-client)
-if [ "${MINIK8S_NEED_DOCKER:-0}" = 1 ]; then
+# The kubelet's tests and the cluster need a Docker engine, iptables and a static busybox for images.
+if [ "${MINIK8S_NEED_DOCKER:-1}" = 1 ]; then
   command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+  command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
+  command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+  [ -x /bin/busybox ] || need_apt+=(busybox-static)
+fi
+if [ "${MINIK8S_NEED_COMPOSE:-0}" = 1 ]; then
   command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -24,6 +30,25 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
     echo "error: minik8s needs ${need_apt[*]}; install them with your package manager (on Debian/Ubuntu: sudo apt-get install ${need_apt[*]}) and run this again" >&2
+    exit 1
+  fi
+fi
+
+# A Docker engine that answers: start one when we may (root, no systemd here) and none runs.
+if [ "${MINIK8S_NEED_DOCKER:-1}" = 1 ] && ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
+    log "starting the Docker engine (log: /var/log/dockerd.log)"
+    (setsid dockerd >/var/log/dockerd.log 2>&1 < /dev/null &)
+    deadline=$(( $(date +%s) + 60 ))
+    until docker info >/dev/null 2>&1; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "error: the Docker engine did not start in 60s; see /var/log/dockerd.log" >&2
+        exit 1
+      fi
+      sleep 1
+    done
+  else
+    echo "error: minik8s needs a running Docker engine; start it (e.g. sudo systemctl start docker) and run this again" >&2
     exit 1
   fi
 fi
