@@ -28,9 +28,9 @@ export const FULL: ApiSuiteConfig = {
   listReps: 3,
   watchers: 1000,
   watchPhases: [
-    { name: 'isolated', writes: 30, rate: 'isolated' },
-    { name: 'steady', writes: 100, rate: 5 },
-    { name: 'burst', writes: 100, rate: 0 },
+    { name: 'isolated', writes: 20, rate: 'isolated' },
+    { name: 'steady', writes: 60, rate: 5 },
+    { name: 'burst', writes: 60, rate: 0 },
   ],
 };
 

@@ -1,4 +1,4 @@
-import type { corev1, storagev1 } from '@minik8s/api';
+import type { ApiObject, corev1, storagev1 } from '@minik8s/api';
 import {
   EventRecorder,
   InformerFactory,
@@ -250,7 +250,7 @@ export class Scheduler {
         this.move(Events.NodeDelete, node, undefined);
       },
     });
-    const simple = (resource: EventResource, informer: Informer<{ metadata?: unknown }>): void => {
+    const simple = <T extends ApiObject>(resource: EventResource, informer: Informer<T>): void => {
       informer.addEventHandler({
         onAdd: (obj) => this.move(this.event(resource, ActionType.Add, `${resource}Add`), undefined, obj),
         onUpdate: (oldObj, obj) => this.move(this.event(resource, ActionType.UpdateOther, `${resource}Update`), oldObj, obj),

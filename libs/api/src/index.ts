@@ -22,3 +22,4 @@ export * from './validation/object-meta';
 export * from './quantity';
 export * from './labels/selector';
 export * from './fields/selector';
+export * from './printers';

@@ -2,3 +2,4 @@ export * from './free-port';
 export * from './wait-for';
 export * from './etcd-harness';
 export * from './apiserver-harness';
+export * from './docker';

@@ -52,6 +52,7 @@ describe('JsonPath', () => {
   it('reads quoted keys and recursive descent', () => {
     expect(run("{.metadata.labels['app.kubernetes.io/name']}")).toBe('web');
     expect(run('{..image}')).toBe('nginx redis');
+    expect(run('{.metadata.labels.app\\.kubernetes\\.io/name}')).toBe('web');
   });
 
   it('prints maps and lists as JSON and numbers as they are', () => {

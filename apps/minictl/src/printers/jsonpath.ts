@@ -132,10 +132,14 @@ function parsePath(s: string, whole: string): PathExpr {
     i = 1;
   }
   const steps: Step[] = [];
+  // A field name runs to the next `.` or `[`; `\.` keeps a dot in the name (`labels.app\.kubernetes\.io/name`).
   const ident = (): string => {
-    const start = i;
-    while (i < s.length && s[i] !== '.' && s[i] !== '[') i++;
-    return s.slice(start, i);
+    let name = '';
+    while (i < s.length && s[i] !== '.' && s[i] !== '[') {
+      if (s[i] === '\\' && i + 1 < s.length) i++;
+      name += s[i++];
+    }
+    return name;
   };
   while (i < s.length) {
     if (s.startsWith('..', i)) {
