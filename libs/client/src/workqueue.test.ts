@@ -46,6 +46,16 @@ describe('WorkQueue', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
   });
 
+  it('keeps the soonest of several delayed adds of one key', async () => {
+    const q = new WorkQueue<string>();
+    const started = Date.now();
+    q.addAfter('k', 60_000);
+    q.addAfter('k', 20);
+    expect(await q.get()).toBe('k');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    q.shutDown();
+  });
+
   it('returns undefined to waiting workers on shutdown', async () => {
     const q = new WorkQueue<string>();
     const waiting = q.get();

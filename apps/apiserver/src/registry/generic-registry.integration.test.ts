@@ -238,6 +238,10 @@ describe('delete', () => {
     expect(deleting.metadata?.deletionGracePeriodSeconds).toBe(45);
     const shortened = await pods.delete('running', { gracePeriodSeconds: 5 });
     expect(shortened.metadata?.deletionGracePeriodSeconds).toBe(5);
+    // The kubelet reports its containers stopping while the grace period runs; the pod stays.
+    const stopping = await pods.updateStatus({ ...shortened, status: { ...shortened.status, phase: 'Failed' } });
+    expect(stopping.status?.phase).toBe('Failed');
+    expect((await pods.get('running')).metadata?.deletionTimestamp).toBeDefined();
     await pods.delete('running', { gracePeriodSeconds: 0 });
     expect(await reasonOf(pods.get('running'))).toMatch(/^NotFound/);
   });

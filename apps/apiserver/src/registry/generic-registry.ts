@@ -193,12 +193,17 @@ export class GenericRegistry {
     }
   }
 
-  // A terminating namespace waits for its spec.finalizers (the namespace controller) as well.
+  /**
+   * Whether an update that leaves a terminating object without finalizers removes it. A
+   * namespace also waits for its spec.finalizers (the namespace controller); a pod in its grace
+   * period stays until its kubelet deletes it with grace 0, so status writes meanwhile land.
+   */
   private deletesWhenUnfinalized(info: KindInfo, obj: WithStatus): boolean {
     if (info.group === '' && info.kind === 'Namespace') {
       const spec = obj.spec as { finalizers?: string[] } | undefined;
       return (spec?.finalizers ?? []).length === 0;
     }
+    if (info.group === '' && info.kind === 'Pod') return (obj.metadata?.deletionGracePeriodSeconds ?? 0) === 0;
     return true;
   }
 
@@ -218,7 +223,7 @@ export class GenericRegistry {
     input: ApiObject,
     subresource = '',
     dryRun = false,
-    internal: { bypassStrategy?: boolean } = {},
+    internal: { bypassStrategy?: boolean; withStatus?: boolean } = {},
   ): Promise<ApiObject> {
     if (subresource && subresource !== 'status' && subresource !== 'finalize') {
       throw newMethodNotSupported(qualified(info), `update of ${subresource}`);
@@ -232,7 +237,9 @@ export class GenericRegistry {
     }
     const expected = parseResourceVersion(inputMeta.resourceVersion, 'metadata.resourceVersion');
     return this.guaranteedUpdate(info, namespace, name, expected, async (current) => {
-      const next = this.merged(info, subresource, structuredClone(input) as WithStatus, current);
+      const next = internal.withStatus
+        ? (structuredClone(input) as WithStatus)
+        : this.merged(info, subresource, structuredClone(input) as WithStatus, current);
       const meta = next.metadata ?? {};
       // Fields the server owns are carried over; identity and lifecycle cannot be changed by an update.
       meta.name = name;

@@ -52,13 +52,14 @@ export async function bindPod(
   if (uid && uid !== current.metadata?.uid) {
     throw newConflict({ group: '', resource: 'pods' }, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata?.uid}`);
   }
-  const spec = { ...current, spec: { ...current.spec, nodeName } };
-  // spec.nodeName may be set only here, so the write goes around the immutability check.
-  const updated = (await registry.update(podKind, namespace, name, spec, '', false, { bypassStrategy: true })) as PodLike;
   const now = formatTime(clock.now());
-  const conditions = (updated.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+  const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
   conditions.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: now });
-  await registry.update(podKind, namespace, name, { ...updated, status: { ...updated.status, conditions } } as PodLike, 'status');
+  // spec.nodeName and PodScheduled land in one write on the revision read above, as in
+  // Kubernetes, so a kubelet never sees the one without the other and a racing write is a
+  // Conflict the scheduler can trust. nodeName may be set only here, hence no strategy.
+  const bound = { ...current, spec: { ...current.spec, nodeName }, status: { ...current.status, conditions } } as PodLike;
+  await registry.update(podKind, namespace, name, bound, '', false, { bypassStrategy: true, withStatus: true });
   return { ...binding, metadata: { ...binding.metadata, name, namespace } };
 }
 
