@@ -3,7 +3,7 @@
 set -euo pipefail
 state="${MINIK8S_HOME:-$HOME/.minik8s}"
 run="$state/local"
-for component in apiserver etcd; do
+for component in scheduler controller-manager apiserver etcd; do
   pidfile="$run/$component.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     pid=$(cat "$pidfile")

@@ -60,6 +60,22 @@ if ! wait_until apiserver 60 curl -sf "http://127.0.0.1:$health_port/readyz"; th
   exit 1
 fi
 
+# The control plane's other components, each a separate process that talks only to the apiserver.
+start_component() {
+  local name=$1; shift
+  if [ ! -f "apps/$name/src/main.ts" ]; then return; fi
+  if running "$name"; then
+    log "$name already running (pid $(cat "$run/$name.pid"))"
+    return
+  fi
+  log "starting the $name"
+  setsid node "$repo/bin/minik8s.js" "$name" --server "127.0.0.1:$api_port" --log-format json "$@" \
+    >"$run/$name.log" 2>&1 < /dev/null &
+  echo $! > "$run/$name.pid"
+}
+start_component controller-manager --leader-elect
+start_component scheduler --leader-elect
+
 config="$state/config"
 if [ ! -f "$config" ]; then
   log "writing $config"
@@ -81,7 +97,8 @@ fi
 
 cat <<TXT
 
-minik8s is up: etcd on 127.0.0.1:$etcd_port, the apiserver on 127.0.0.1:$api_port.
+minik8s is up: etcd on 127.0.0.1:$etcd_port, the apiserver on 127.0.0.1:$api_port,
+and the controller-manager and scheduler beside them.
 Logs are in $run. Try:
 
   npx minictl get namespaces
