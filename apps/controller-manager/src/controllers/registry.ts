@@ -1,4 +1,5 @@
 import type { ControllerFactory } from '../controller';
+import { daemonSetControllerFactory } from './daemonset';
 import { newGarbageCollectorController } from './garbage-collector/garbage-collector-controller';
 import { newNamespaceController } from './namespace/namespace-controller';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset';
@@ -12,4 +13,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   replicationcontroller: replicationControllerFactory,
   'garbage-collector': newGarbageCollectorController,
   namespace: newNamespaceController,
+  daemonset: daemonSetControllerFactory,
 };
