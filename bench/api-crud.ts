@@ -24,8 +24,8 @@ export interface CrudRow {
   sampled: boolean;
   api: RunResult;
   etcd: RunResult;
-  /** CPU ms per operation: apiserver during the API run, etcd during the API run and the raw run. */
-  cpuPerOp: { apiserver: number; etcdForApi: number; etcdRaw: number };
+  /** Apiserver CPU ms per API operation. */
+  cpuPerOp: { apiserver: number };
 }
 
 export interface CrudOptions {
@@ -76,11 +76,7 @@ export async function runCrud(ctx: BenchContext, pods: number, concurrency: numb
       sampled,
       api: apiResult,
       etcd: etcdResult,
-      cpuPerOp: {
-        apiserver: perOp(apiTimed.cpu.apiserver, apiResult.count),
-        etcdForApi: perOp(apiTimed.cpu.etcd, apiResult.count),
-        etcdRaw: perOp(etcdTimed.cpu.etcd, etcdResult.count),
-      },
+      cpuPerOp: { apiserver: perOp(apiTimed.cpu.apiserver, apiResult.count) },
     });
     ctx.progress(
       `  ${label}: ${op.padEnd(6)} api ${Math.round(apiResult.opsPerSec)} ops/s, etcd ${Math.round(etcdResult.opsPerSec)} ops/s` +

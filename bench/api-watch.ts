@@ -184,7 +184,7 @@ export async function runWatch(ctx: BenchContext, options: WatchOptions): Promis
   const api = ctx.client.resource(Pods).namespace(namespace);
   const before = await counts(ctx);
 
-  ctx.progress(`  opening ${watchers.toLocaleString('en-US')} watches on pods in namespace ${namespace} from ${options.threads} threads`);
+  ctx.progress(`  opening ${watchers.toLocaleString('en-US')} watches on pods in namespace ${namespace} from ${options.threads} thread${options.threads > 1 ? 's' : ''}`);
   const openStart = performance.now();
   const pool = await WatcherPool.open({
     address: ctx.cluster.apiserver.address,

@@ -2,6 +2,8 @@ import type { ControllerFactory } from '../controller';
 import { daemonSetControllerFactory } from './daemonset';
 import { newGarbageCollectorController } from './garbage-collector/garbage-collector-controller';
 import { newNamespaceController } from './namespace/namespace-controller';
+import { nodeIpamControllerFactory } from './node-ipam';
+import { nodeLifecycleControllerFactory } from './node-lifecycle';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset';
 
 /**
@@ -14,4 +16,6 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   'garbage-collector': newGarbageCollectorController,
   namespace: newNamespaceController,
   daemonset: daemonSetControllerFactory,
+  'node-ipam': nodeIpamControllerFactory,
+  'node-lifecycle': nodeLifecycleControllerFactory,
 };
