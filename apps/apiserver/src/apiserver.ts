@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ApiServerService, defaultScheme, type Scheme } from '@minik8s/api';
+import { defaultScheme, type Scheme } from '@minik8s/api';
 import type { Logger } from '@minik8s/logging';
 import { EtcdStore } from '@minik8s/storage';
 import { Admission } from './admission/admission';
@@ -12,7 +12,7 @@ import { GenericRegistry, type Clock } from './registry/generic-registry';
 import { ObjectKeys } from './registry/object-keys';
 import { ObjectStore } from './registry/object-store';
 import { ScaleSubresource } from './registry/subresources';
-import { ApiService } from './server/api-service';
+import { ApiService, WATCH_SERVICE } from './server/api-service';
 import { ensureSystemNamespaces, ensureSystemPriorityClasses } from './server/bootstrap';
 import { startHealthServer } from './server/health-server';
 import { ApiMetrics } from './server/metrics';
@@ -56,7 +56,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     logger: options.logger,
   });
   const admission = new Admission([
-    new NamespaceLifecycle(store, scheme),
+    new NamespaceLifecycle(store, scheme, caches),
     new PriorityAdmission(store, scheme),
     new ServiceAllocation(etcd, {
       serviceClusterIpRange: options.serviceClusterIpRange ?? '10.96.0.0/12',
@@ -72,7 +72,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   await caches.startAll(scheme.all());
 
   const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
-  server.addService(ApiServerService, service.implementation());
+  server.addService(WATCH_SERVICE, service.implementation());
   const health = new HealthImplementation({ '': 'SERVING', 'minik8s.apiserver.v1.ApiServer': 'SERVING' });
   health.addToServer(server);
   const grpcPort = await new Promise<number>((resolve, reject) => {

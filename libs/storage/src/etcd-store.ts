@@ -1,3 +1,4 @@
+import { noop } from 'cockatiel';
 import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse } from 'etcd3';
 import { newResourceExpired, newServiceUnavailable, StatusError } from '@minik8s/api';
 
@@ -88,7 +89,15 @@ export class EtcdStore {
   readonly client: Etcd3;
 
   constructor(options: IOptions) {
-    this.client = new Etcd3({ ...options, dialTimeout: options.dialTimeout ?? 5000 });
+    this.client = new Etcd3({
+      ...options,
+      dialTimeout: options.dialTimeout ?? 5000,
+      // Large ranges are paged by the callers, but one page of big objects may still pass 4 MB.
+      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024, ...options.grpcOptions },
+      // The etcd3 client's own retries and circuit breaker would turn one failed call into
+      // seconds of refusing every call; callers retry what they need, with their own back-off.
+      faultHandling: { host: () => noop, global: noop, ...options.faultHandling },
+    });
   }
 
   async get(key: string): Promise<KeyValue | undefined> {

@@ -1,5 +1,6 @@
 import { newForbidden, newNotFound, type KindInfo, type Scheme } from '@minik8s/api';
 import type { ObjectStore } from '../registry/object-store';
+import type { WatchCaches } from '../watch/watch-caches';
 import type { AdmissionPlugin, AdmissionRequest } from './admission';
 
 /** Namespaces that always exist and may not be deleted. */
@@ -16,6 +17,7 @@ export class NamespaceLifecycle implements AdmissionPlugin {
   constructor(
     private readonly store: ObjectStore,
     scheme: Scheme,
+    private readonly caches?: WatchCaches,
   ) {
     const info = scheme.forKind('v1', 'Namespace');
     if (!info) throw new Error('NamespaceLifecycle needs the Namespace kind registered');
@@ -33,11 +35,15 @@ export class NamespaceLifecycle implements AdmissionPlugin {
     }
     if (operation !== 'CREATE' || !info.namespaced) return;
     const namespace = obj.metadata?.namespace ?? '';
-    let ns;
-    try {
-      ns = (await this.store.get(this.namespaceKind, undefined, namespace)).obj;
-    } catch {
-      throw newNotFound({ group: '', resource: 'namespaces' }, namespace);
+    // The watch cache answers without a trip to etcd; a namespace it has not seen yet may just
+    // have been created, so a miss is checked against etcd before it is refused.
+    let ns = this.caches?.get(this.namespaceKind).cached(undefined, namespace)?.obj;
+    if (!ns) {
+      try {
+        ns = (await this.store.get(this.namespaceKind, undefined, namespace)).obj;
+      } catch {
+        throw newNotFound({ group: '', resource: 'namespaces' }, namespace);
+      }
     }
     if (ns.metadata?.deletionTimestamp) {
       // Events may still be written while a namespace terminates, as in Kubernetes.

@@ -174,7 +174,7 @@ export class GenericRegistry {
     transform: (current: WithStatus) => Promise<WithStatus | typeof NO_CHANGE>,
   ): Promise<ApiObject> {
     for (let attempt = 0; ; attempt++) {
-      const current: StoredObject = await this.store.get(info, namespace, name);
+      const current: StoredObject = await this.readForUpdate(info, namespace, name, expectedRevision, attempt);
       if (expectedRevision !== undefined && current.revision !== expectedRevision) {
         throw newConflict(qualified(info), name, OPTIMISTIC_LOCK_MESSAGE);
       }
@@ -191,6 +191,27 @@ export class GenericRegistry {
         throw err;
       }
     }
+  }
+
+  /**
+   * The object an update starts from. The first try takes the watch cache's copy when it is the
+   * revision the caller names (or the caller names none): a stale copy only costs a Conflict
+   * from etcd's compare-and-swap and a second try, which reads etcd.
+   */
+  private async readForUpdate(
+    info: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    expectedRevision: number | undefined,
+    attempt: number,
+  ): Promise<StoredObject> {
+    if (attempt === 0) {
+      const cached = this.caches.get(info).cached(namespace, name);
+      if (cached && (expectedRevision === undefined || cached.revision === expectedRevision)) {
+        return { obj: cached.obj, revision: cached.revision };
+      }
+    }
+    return this.store.get(info, namespace, name);
   }
 
   /**

@@ -94,7 +94,8 @@ export class ObjectStore {
     const items: StoredObject[] = [];
     let startKey = options.startKey;
     let revision = options.revision;
-    const pageSize = limit > 0 ? Math.max(limit + 1, 100) : 0;
+    // Whole lists are read in pages too, so no single etcd reply grows with the collection.
+    const pageSize = limit > 0 ? Math.max(limit + 1, 100) : 1000;
     for (;;) {
       const page = await this.etcd.list(prefix, { limit: pageSize, startKey, revision });
       revision = revision ?? page.revision;

@@ -1,4 +1,5 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { ApiServerService, WatchEvent } from '@minik8s/api';
 import type {
   ApiServerServer,
   ApiObject,
@@ -6,7 +7,6 @@ import type {
   ResourceRef,
   Scheme,
   Unknown,
-  WatchEvent,
   WatchRequest,
   ListResponse,
   ObjectResponse,
@@ -26,6 +26,31 @@ export const SERVER_VERSION = {
   goVersion: `node${process.versions.node}`,
   compiler: 'tsc',
   platform: `${process.platform}/${process.arch}`,
+};
+
+// One event goes to every watcher as the same Unknown object; its WatchEvent bytes are made once
+// and written as they are (see WATCH_SERVICE), instead of once per watcher.
+const encodedEvents = new WeakMap<Unknown, Map<string, Buffer>>();
+
+function encodedWatchEvent(type: string, object: Unknown): Buffer {
+  let byType = encodedEvents.get(object);
+  if (!byType) encodedEvents.set(object, (byType = new Map()));
+  let bytes = byType.get(type);
+  if (!bytes) {
+    bytes = Buffer.from(WatchEvent.encode({ type, object }).finish());
+    byType.set(type, bytes);
+  }
+  return bytes;
+}
+
+/** The service definition with a Watch serializer that passes pre-encoded events through. */
+export const WATCH_SERVICE: typeof ApiServerService = {
+  ...ApiServerService,
+  watch: {
+    ...ApiServerService.watch,
+    responseSerialize: (value: WatchEvent | Buffer): Buffer =>
+      Buffer.isBuffer(value) ? value : Buffer.from(WatchEvent.encode(value).finish()),
+  },
 };
 
 interface ResolvedRef {
@@ -195,7 +220,7 @@ export class ApiService {
         const options = call.request.options ?? {};
         handle = await this.registry.watch(info, namespace, options, {
           send: (type, object) => {
-            if (!finished) call.write({ type, object });
+            if (!finished) call.write(encodedWatchEvent(type, object) as unknown as WatchEvent);
           },
           close: (err) => finish(err),
         });

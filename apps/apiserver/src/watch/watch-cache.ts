@@ -194,15 +194,23 @@ export class WatchCache {
     if (type) watcher.sink.send(type, this.encoded(event));
   }
 
+  /** The cached state of one object, when the cache is ready and holds it; possibly stale. */
+  cached(namespace: string | undefined, name: string): { obj: ApiObject; revision: number } | undefined {
+    if (!this.isReady) return undefined;
+    const entry = this.objects.get(this.store.keys.key(this.info, namespace, name));
+    return entry ? { obj: entry.obj, revision: entry.revision } : undefined;
+  }
+
   /** The objects the cache holds now, for a list at resourceVersion 0. */
   async snapshot(filter: WatchFilter): Promise<{ items: Unknown[]; revision: number }> {
     await this.waitReady();
-    const items: Unknown[] = [];
-    const sorted = [...this.objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [, cached] of sorted) {
-      if (inNamespace(filter, cached.obj) && filter.matches(cached.obj)) items.push(this.encoded(cached));
+    const matching: [string, CachedObject][] = [];
+    for (const entry of this.objects.entries()) {
+      if (inNamespace(filter, entry[1].obj) && filter.matches(entry[1].obj)) matching.push(entry);
     }
-    return { items, revision: this.currentRevision };
+    // Key order, as a list from etcd returns them.
+    matching.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { items: matching.map(([, cached]) => this.encoded(cached)), revision: this.currentRevision };
   }
 
   private async waitReady(): Promise<void> {
