@@ -1,5 +1,6 @@
 import type { ControllerFactory } from '../controller';
 import { daemonSetControllerFactory } from './daemonset';
+import { deploymentControllerFactory } from './deployment';
 import { newGarbageCollectorController } from './garbage-collector/garbage-collector-controller';
 import { newNamespaceController } from './namespace/namespace-controller';
 import { nodeIpamControllerFactory } from './node-ipam';
@@ -15,6 +16,7 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   replicationcontroller: replicationControllerFactory,
   'garbage-collector': newGarbageCollectorController,
   namespace: newNamespaceController,
+  deployment: deploymentControllerFactory,
   daemonset: daemonSetControllerFactory,
   'node-ipam': nodeIpamControllerFactory,
   'node-lifecycle': nodeLifecycleControllerFactory,
