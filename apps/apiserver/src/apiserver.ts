@@ -8,6 +8,7 @@ import { Admission } from './admission/admission';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle';
 import { ServiceAllocation } from './admission/service-allocation';
 import { PriorityAdmission } from './admission/priority';
+import { DefaultTolerationSeconds } from './admission/default-toleration-seconds';
 import { GenericRegistry, type Clock } from './registry/generic-registry';
 import { ObjectKeys } from './registry/object-keys';
 import { ObjectStore } from './registry/object-store';
@@ -58,6 +59,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const admission = new Admission([
     new NamespaceLifecycle(store, scheme, caches),
     new PriorityAdmission(store, scheme),
+    new DefaultTolerationSeconds(),
     new ServiceAllocation(etcd, {
       serviceClusterIpRange: options.serviceClusterIpRange ?? '10.96.0.0/12',
       nodePortRange: options.serviceNodePortRange ?? [30000, 32767],

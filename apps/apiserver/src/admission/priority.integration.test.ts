@@ -12,6 +12,29 @@ const pod = (name: string, priorityClassName?: string): corev1.Pod => ({
   spec: { priorityClassName, containers: [{ name: 'c', image: 'busybox' }] },
 });
 
+describe('default toleration seconds', () => {
+  it('lets a pod tolerate a not-ready or unreachable node for 300 s unless it says otherwise', async () => {
+    await f.client.resource(Namespaces).create({ metadata: { name: 'tolerations' } });
+    const pods = f.client.resource(Pods).namespace('tolerations');
+    const plain = await pods.create(pod('plain'));
+    expect(plain.spec?.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
+    const own = await pods.create({
+      ...pod('own'),
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }],
+      },
+    });
+    expect(own.spec?.tolerations?.map((t) => `${t.key}=${t.tolerationSeconds}`)).toEqual([
+      'node.kubernetes.io/unreachable=10',
+      'node.kubernetes.io/not-ready=300',
+    ]);
+  });
+});
+
 describe('priority admission', () => {
   it('resolves priorityClassName, the global default and the system classes', async () => {
     await f.client.resource(Namespaces).create({ metadata: { name: 'prio' } });
