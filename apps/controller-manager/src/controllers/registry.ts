@@ -5,7 +5,9 @@ import { newGarbageCollectorController } from './garbage-collector/garbage-colle
 import { newNamespaceController } from './namespace/namespace-controller';
 import { nodeIpamControllerFactory } from './node-ipam';
 import { nodeLifecycleControllerFactory } from './node-lifecycle';
+import { podGcControllerFactory } from './pod-gc';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset';
+import { serviceAccountsControllerFactory } from './serviceaccount';
 
 /**
  * Every controller the controller-manager can run, by its --controllers name. Each lives in its
@@ -20,4 +22,6 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   daemonset: daemonSetControllerFactory,
   'node-ipam': nodeIpamControllerFactory,
   'node-lifecycle': nodeLifecycleControllerFactory,
+  'pod-gc': podGcControllerFactory,
+  serviceaccount: serviceAccountsControllerFactory,
 };
