@@ -23,3 +23,4 @@ export * from './quantity';
 export * from './labels/selector';
 export * from './fields/selector';
 export * from './printers';
+export { parseCronSchedule, CronSyntaxError, cronScheduleError, isKnownTimeZone, type CronSchedule } from './strategy/other-groups-cron';
