@@ -10,6 +10,8 @@ export interface ControllerOptions {
   podEvictionTimeoutMs: number;
   /** Workers per controller's queue. */
   concurrentSyncs: number;
+  /** Finished pods kept before the pod GC removes the oldest (0 disables). */
+  terminatedPodGcThreshold?: number;
 }
 
 /** What every controller is built from: one client, shared informers, events, a clock. */

@@ -21,6 +21,11 @@ const FLAGS = {
   nodeMonitorGracePeriod: { type: 'string', description: 'How long a node may stay silent before it is marked NotReady.', default: '40s' },
   podEvictionTimeout: { type: 'string', description: 'How long pods stay on a NotReady node before they are evicted.', default: '5m' },
   concurrentSyncs: { type: 'number', description: 'Workers per controller.', default: 5 },
+  terminatedPodGcThreshold: {
+    type: 'number',
+    description: 'Number of terminated pods that can exist before the pod garbage collector starts deleting them (0 disables).',
+    default: 12500,
+  },
   logLevel: { type: 'string', description: 'Log level: fatal, error, warn, info, debug, trace.' },
   v: { type: 'number', description: 'Log verbosity, klog style (2 = debug, 4 = trace).', default: 0 },
   logFormat: { type: 'string', description: 'Log format: json or pretty (default: pretty on a terminal).' },
@@ -53,6 +58,7 @@ async function main(argv: readonly string[]): Promise<void> {
     nodeMonitorGracePeriodMs: parseDuration(flags.nodeMonitorGracePeriod, '--node-monitor-grace-period'),
     podEvictionTimeoutMs: parseDuration(flags.podEvictionTimeout, '--pod-eviction-timeout'),
     concurrentSyncs: flags.concurrentSyncs,
+    terminatedPodGcThreshold: flags.terminatedPodGcThreshold,
     logger,
     registry: CONTROLLERS,
   });

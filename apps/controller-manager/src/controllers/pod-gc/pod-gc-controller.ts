@@ -306,4 +306,5 @@ export function podGcControllerFactoryWith(settings: PodGcSettings): ControllerF
 }
 
 /** `pod-gc`: deletes orphaned, unscheduled-terminating and excess terminated pods. */
-export const podGcControllerFactory: ControllerFactory = (context) => newPodGcController(context);
+export const podGcControllerFactory: ControllerFactory = (context) =>
+  newPodGcController(context, { terminatedPodThreshold: context.options.terminatedPodGcThreshold });
