@@ -11,9 +11,9 @@ interface PendingEvent {
 }
 
 /**
- * Records Events off the scheduling path: a bounded queue drained by a few concurrent writers.
- * Like client-go's broadcaster, it drops events rather than slow the scheduler when the
- * apiserver falls behind.
+ * Records Events off the scheduling path: a bounded queue drained by a few concurrent writers,
+ * throttled to one while bindings are in flight so the apiserver serves bindings first. Like
+ * client-go's broadcaster, it drops events rather than slow the scheduler when it falls behind.
  */
 export class EventSink {
   private readonly queue: PendingEvent[] = [];
@@ -23,12 +23,18 @@ export class EventSink {
 
   constructor(
     private readonly recorder: EventRecorder | undefined,
-    private readonly options: { maxQueue?: number; concurrency?: number; logger?: Logger } = {},
+    private readonly options: {
+      maxQueue?: number;
+      concurrency?: number;
+      /** While this says the scheduler is busy binding, events go out one at a time. */
+      busy?: () => boolean;
+      logger?: Logger;
+    } = {},
   ) {}
 
   record(pod: corev1.Pod, type: EventType, reason: string, message: string): void {
     if (!this.recorder) return;
-    if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
+    if (this.queue.length >= (this.options.maxQueue ?? 10_000)) {
       this.dropped++;
       if (this.dropped % 100 === 1) this.options.logger?.warn({ dropped: this.dropped }, 'event queue full; dropping events');
       return;
@@ -40,7 +46,8 @@ export class EventSink {
   private pump(): void {
     const recorder = this.recorder;
     if (!recorder) return;
-    while (this.active < (this.options.concurrency ?? 4) && this.queue.length > 0) {
+    const limit = this.options.busy?.() ? 1 : (this.options.concurrency ?? 4);
+    while (this.active < limit && this.queue.length > 0) {
       const e = this.queue.shift() as PendingEvent;
       this.active++;
       const meta = e.pod.metadata ?? {};

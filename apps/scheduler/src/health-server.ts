@@ -10,8 +10,17 @@ export interface HealthState {
 }
 
 /** Metrics in the shape of kube-scheduler's, read from the scheduler on every scrape. */
-function schedulerMetrics(scheduler: Scheduler): Registry {
+function schedulerMetrics(scheduler: Scheduler, state: HealthState): Registry {
   const registry = new Registry();
+  new Gauge({
+    name: 'leader_election_master_status',
+    help: 'Whether this instance is the leader (1) or a standby (0).',
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      this.set({ name: 'kube-scheduler' }, state.leading() ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'scheduler_schedule_attempts_total',
     help: 'Number of attempts to schedule pods, by the result.',
@@ -49,7 +58,7 @@ function schedulerMetrics(scheduler: Scheduler): Registry {
 
 /** /healthz, /livez, /readyz and /metrics over plain HTTP. */
 export function startHealthServer(host: string, port: number, scheduler: Scheduler, state: HealthState): Promise<Server> {
-  const registry = schedulerMetrics(scheduler);
+  const registry = schedulerMetrics(scheduler, state);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (code: number, body: string, type = 'text/plain; charset=utf-8'): void => {

@@ -3,6 +3,8 @@ import type { corev1 } from '@minik8s/api';
 import { Pods, PriorityClasses } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import { waitFor } from '@minik8s/testing';
+import { asStatus, skip } from './framework/status';
+import { DEFAULT_PLUGINS, inTreeRegistry } from './plugins/registry';
 import { Scheduler } from './scheduler';
 import { podScheduledCondition, TestCluster } from './testing/cluster';
 import { makePod, type PodWrapper } from './testing/wrappers';
@@ -202,6 +204,36 @@ describe('scheduler against a real apiserver', () => {
     // Play the kubelet: the victim's containers stopped.
     await cluster.client.resource(Pods).namespace('default').delete('victim', { gracePeriodSeconds: 0 });
     expect(await cluster.waitForBound('preemptor')).toBe('only');
+  });
+
+  it('forgets a pod whose binding failed and retries it', async () => {
+    // Swap in a scheduler whose first bind call fails.
+    stop.abort();
+    await running;
+    await scheduler.stop();
+    let calls = 0;
+    const registry = inTreeRegistry();
+    registry.set('FlakyBinder', () => ({
+      name: 'FlakyBinder',
+      bind: async () => (calls++ === 0 ? asStatus(new Error('connection reset by peer')) : skip()),
+    }));
+    const plugins = [...DEFAULT_PLUGINS.filter((p) => p.name !== 'DefaultBinder'), { name: 'FlakyBinder' }, { name: 'DefaultBinder' }];
+    scheduler = new Scheduler({ client: cluster.client, logger: silentLogger(), registry, plugins, podInitialBackoffSeconds: 0.2 });
+    stop = new AbortController();
+    running = scheduler.run(stop.signal);
+    await scheduler.waitForCacheSync();
+
+    await cluster.createNode('n', { cpu: '1', memory: '1Gi' });
+    await nodesSeen(1);
+    await cluster.createPod(pod(makePod('flaky').req({ cpu: '300m' })));
+    expect(await cluster.waitForBound('flaky')).toBe('n');
+    expect(calls).toBe(2);
+    expect(scheduler.metrics.bindErrors).toBe(1);
+    // Counted once: the failed attempt's assumption was forgotten.
+    await waitFor(() => scheduler.cache.nodeInfoFor('n')?.pods.length === 1, { description: 'pod confirmed in the cache' });
+    expect(scheduler.cache.nodeInfoFor('n')?.requested.milliCPU).toBe(300);
+    const failed = await waitFor(async () => (await cluster.eventsFor('flaky')).find((e) => e.reason === 'FailedScheduling'), { description: 'FailedScheduling event' });
+    expect(failed.message).toBe('Binding rejected: running Bind plugin "FlakyBinder": connection reset by peer');
   });
 
   it('leaves pods of other schedulers alone', async () => {

@@ -135,7 +135,7 @@ export class Scheduler {
     const storageClasses = this.factory.informerFor(StorageClasses);
     const namespaces = this.factory.informerFor(Namespaces);
     const recorder = options.recordEvents === false ? undefined : new EventRecorder(this.client, { component: this.schedulerName, host: options.identity }, { logger: this.logger, clock: this.clock });
-    this.events = new EventSink(recorder, { logger: this.logger });
+    this.events = new EventSink(recorder, { logger: this.logger, busy: () => this.bindingsInFlight > 0 });
     this.cache = new SchedulerCache({ clock: this.clock, logger: this.logger });
 
     // The queue needs the framework's sort and events, the framework's handle needs the queue
@@ -295,7 +295,13 @@ export class Scheduler {
         this.queue.add(q.podInfo.pod);
         break;
       }
-      await this.scheduleOne(q);
+      try {
+        await this.scheduleOne(q);
+      } catch (err) {
+        // A bug, not a verdict on the pod: log it and retry the pod after its back-off.
+        this.logger.error({ err, pod: q.podInfo.key }, 'scheduling cycle failed');
+        this.track(this.handleSchedulingFailure(q, { status: asStatus(err) }));
+      }
       // Let watch events and binding responses in between cycles.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

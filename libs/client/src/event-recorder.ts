@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isAlreadyExists, isNotFound, type ApiObject, type corev1 } from '@minik8s/api';
+import { isAlreadyExists, type ApiObject, type corev1 } from '@minik8s/api';
 import type { Logger } from '@minik8s/logging';
 import type { ApiClient } from './api-client';
 import { realClock, type Clock } from './clock';
@@ -49,30 +49,31 @@ export class EventRecorder {
     const events = this.client.resource(Events).namespace(namespace);
     const now = this.clock.now();
     try {
+      // A repeat is the rare case: create first, and only on AlreadyExists read and count.
       try {
-        const existing = await events.get(name);
-        await events.update({ ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: time(now) });
+        await events.create({
+          metadata: { name, namespace },
+          involvedObject: involved,
+          reason,
+          message,
+          type,
+          count: 1,
+          firstTimestamp: time(now),
+          lastTimestamp: time(now),
+          eventTime: microTime(now),
+          source: { component: this.source.component, host: this.source.host },
+          reportingComponent: this.source.component,
+          reportingInstance: this.source.host ?? this.source.component,
+          action: reason,
+        });
         return;
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        if (!isAlreadyExists(err)) throw err;
       }
-      await events.create({
-        metadata: { name, namespace },
-        involvedObject: involved,
-        reason,
-        message,
-        type,
-        count: 1,
-        firstTimestamp: time(now),
-        lastTimestamp: time(now),
-        eventTime: microTime(now),
-        source: { component: this.source.component, host: this.source.host },
-        reportingComponent: this.source.component,
-        reportingInstance: this.source.host ?? this.source.component,
-        action: reason,
-      });
+      const existing = await events.get(name);
+      await events.update({ ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: time(now) });
     } catch (err) {
-      if (!isAlreadyExists(err)) this.options.logger?.warn({ err: (err as Error).message, reason }, 'could not record event');
+      this.options.logger?.warn({ err: (err as Error).message, reason }, 'could not record event');
     }
   }
 }

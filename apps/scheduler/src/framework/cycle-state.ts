@@ -13,6 +13,8 @@ export class CycleState {
   skipFilterPlugins: Set<string> = new Set();
   /** Score plugins whose PreScore returned Skip. */
   skipScorePlugins: Set<string> = new Set();
+  /** The Filter plugins that run this cycle (set by the framework after PreFilter). */
+  activeFilters: readonly unknown[] | undefined;
 
   read<T extends StateData>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
@@ -31,6 +33,7 @@ export class CycleState {
     for (const [k, v] of this.data) c.data.set(k, v.clone());
     c.skipFilterPlugins = new Set(this.skipFilterPlugins);
     c.skipScorePlugins = new Set(this.skipScorePlugins);
+    c.activeFilters = this.activeFilters;
     return c;
   }
 }

@@ -1,3 +1,4 @@
+import type { corev1 } from '@minik8s/api';
 import { CycleState } from './cycle-state';
 import {
   isBindPlugin,
@@ -36,7 +37,11 @@ import {
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import { asStatus, Code, skip, Status, unresolvable, unschedulable, type PluginStatus } from './status';
-import type { corev1 } from '@minik8s/api';
+
+// Hot-path constants, bound once: module exports are getters under tsx and vitest.
+const SUCCESS = Code.Success;
+const MAX_SCORE = MAX_NODE_SCORE;
+const MIN_SCORE = MIN_NODE_SCORE;
 
 /** Name → factory: the one place plugins are known by name. */
 export type Registry = ReadonlyMap<string, PluginFactory>;
@@ -179,21 +184,22 @@ export class Framework implements FrameworkRunner {
         }
       }
     }
+    state.activeFilters = this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name));
     return { nodeNames, status: null };
   }
 
   /** Filter on one node: the first plugin that turns the node away decides. */
   runFilterPlugins(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): Status | null {
-    const skipped = state.skipFilterPlugins;
-    for (const pl of this.filterPlugins) {
-      if (skipped.size > 0 && skipped.has(pl.name)) continue;
+    const plugins = (state.activeFilters as FilterPlugin[] | undefined) ?? this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name));
+    for (let i = 0; i < plugins.length; i++) {
+      const pl = plugins[i];
       let s: PluginStatus;
       try {
         s = pl.filter(state, pod, nodeInfo);
       } catch (err) {
         return errorStatus(err, pl.name);
       }
-      if (s && s.code !== Code.Success) return s.withPlugin(pl.name);
+      if (s && s.code !== SUCCESS) return s.withPlugin(pl.name);
     }
     return null;
   }
@@ -320,8 +326,8 @@ export class Framework implements FrameworkRunner {
       }
       for (let i = 0; i < nodes.length; i++) {
         const s = scores[i];
-        if (s > MAX_NODE_SCORE || s < MIN_NODE_SCORE) {
-          return asStatus(new Error(`plugin "${plugin.name}" returns an invalid score ${s}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`)).withPlugin(plugin.name);
+        if (s > MAX_SCORE || s < MIN_SCORE) {
+          return asStatus(new Error(`plugin "${plugin.name}" returns an invalid score ${s}, it should in the range of [${MIN_SCORE}, ${MAX_SCORE}] after normalizing`)).withPlugin(plugin.name);
         }
         totals[i] += s * weight;
       }

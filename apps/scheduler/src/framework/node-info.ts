@@ -3,6 +3,8 @@ import type { HostPort, PodInfo } from './pod-info';
 import { addResource, cloneResource, emptyResource, resourceFromList, subtractResource, type Resource } from './resource';
 
 const ANY_IP = '0.0.0.0';
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_TAINTS: readonly corev1.Taint[] = Object.freeze([]);
 
 /** Host ports in use on a node: ip → set of `protocol/port`. */
 export class HostPortInfo {
@@ -80,16 +82,14 @@ export class NodeInfo {
     if (node) this.setNode(node);
   }
 
-  get labels(): Readonly<Record<string, string>> {
-    return this.node?.metadata?.labels ?? {};
-  }
-
-  get taints(): readonly corev1.Taint[] {
-    return this.node?.spec?.taints ?? [];
-  }
+  /** The node's labels (read on every node by several plugins, so kept, not recomputed). */
+  labels: Readonly<Record<string, string>> = NO_LABELS;
+  taints: readonly corev1.Taint[] = NO_TAINTS;
 
   setNode(node: corev1.Node): void {
     this.node = node;
+    this.labels = node.metadata?.labels ?? NO_LABELS;
+    this.taints = node.spec?.taints ?? NO_TAINTS;
     this.allocatable = resourceFromList(node.status?.allocatable);
     const sizes = new Map<string, number>();
     for (const image of node.status?.images ?? []) {
@@ -127,6 +127,8 @@ export class NodeInfo {
   clone(): NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;
+    c.labels = this.labels;
+    c.taints = this.taints;
     c.pods = this.pods.slice();
     c.podsWithAffinity = this.podsWithAffinity.slice();
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.slice();
@@ -138,11 +140,4 @@ export class NodeInfo {
     c.generation = this.generation;
     return c;
   }
-}
-
-/** Adds up what a list of pods requests (for tests and checks). */
-export function sumRequests(pods: readonly PodInfo[]): Resource {
-  const total = emptyResource();
-  for (const p of pods) addResource(total, p.requests);
-  return total;
 }

@@ -1,4 +1,5 @@
 import { selectorFromLabelSelector, nothingSelector, type corev1, type LabelRequirement, type Selector } from '@minik8s/api';
+import { normalizedImageName } from './node-info';
 import { computePodRequests, isRestartableInitContainer, type Resource } from './resource';
 
 type Labels = Readonly<Record<string, string>>;
@@ -87,6 +88,7 @@ export class PodInfo {
   private requestsCache: Resource | undefined;
   private nonZeroCache: Resource | undefined;
   private hostPortsCache: HostPort[] | undefined;
+  private imagesCache: string[] | undefined;
 
   constructor(pod: corev1.Pod) {
     this.pod = pod;
@@ -142,6 +144,15 @@ export class PodInfo {
     return this.hostPortsCache;
   }
 
+  /** Normalized image names of the init and app containers (one per container). */
+  get images(): readonly string[] {
+    if (!this.imagesCache) {
+      const spec = this.pod.spec;
+      this.imagesCache = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => (c.image ? normalizedImageName(c.image) : ''));
+    }
+    return this.imagesCache;
+  }
+
   get hasAffinity(): boolean {
     return this.requiredAffinityTerms.length + this.requiredAntiAffinityTerms.length + this.preferredAffinityTerms.length + this.preferredAntiAffinityTerms.length > 0;
   }
@@ -157,13 +168,9 @@ export class PodInfo {
     info.requestsCache = this.requestsCache;
     info.nonZeroCache = this.nonZeroCache;
     info.hostPortsCache = this.hostPortsCache;
+    info.imagesCache = this.imagesCache;
     return info;
   }
-}
-
-/** A pod with a deletionTimestamp: still on its node, but on its way out. */
-export function isTerminating(pod: corev1.Pod): boolean {
-  return !!pod.metadata?.deletionTimestamp;
 }
 
 /** Succeeded or Failed: a pod that no longer uses its node. */

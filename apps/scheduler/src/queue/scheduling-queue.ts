@@ -24,6 +24,8 @@ export interface SchedulingQueueOptions {
   timers?: boolean;
 }
 
+const NO_PODS: readonly PodInfo[] = Object.freeze([]);
+
 function keyOfPod(pod: corev1.Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }
@@ -406,7 +408,7 @@ export class SchedulingQueue implements PodNominator {
   }
 
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
-    return this.nominatedByNode.get(nodeName) ?? [];
+    return this.nominatedByNode.get(nodeName) ?? NO_PODS;
   }
 
   addNominatedPod(pod: PodInfo, nodeName: string): void {

@@ -1,8 +1,11 @@
 import type { CycleState } from '../../framework/cycle-state';
 import { MAX_NODE_SCORE, type Handle, type ScorePlugin } from '../../framework/interfaces';
-import { normalizedImageName, type NodeInfo } from '../../framework/node-info';
+import type { NodeInfo } from '../../framework/node-info';
 import type { PodInfo } from '../../framework/pod-info';
 import { Names } from '../names';
+
+// Bound once: module exports are getters under tsx and vitest, and these are read per node.
+const MAX_SCORE = MAX_NODE_SCORE;
 
 const MB = 1024 * 1024;
 /** Below this much already-present image data the score is 0 (a small image pulls fast anyway). */
@@ -18,7 +21,7 @@ export const MAX_CONTAINER_THRESHOLD = 1000 * MB;
 export function imageLocalityScore(sumScores: number, numContainers: number): number {
   const max = MAX_CONTAINER_THRESHOLD * numContainers;
   const clamped = Math.min(Math.max(sumScores, MIN_THRESHOLD), max);
-  return Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
+  return Math.trunc((MAX_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
 }
 
 /** Favors nodes that already have the pod's container images. */
@@ -28,21 +31,20 @@ export class ImageLocality implements ScorePlugin {
   constructor(private readonly handle: Handle) {}
 
   score(_state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
-    const spec = pod.pod.spec;
-    const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
-    if (containers.length === 0 || nodeInfo.imageSizes.size === 0) return imageLocalityScore(0, Math.max(containers.length, 1));
+    // With less than the minimum threshold present the score is 0, whatever the pod.
+    if (nodeInfo.imageSizes.size === 0) return 0;
+    const images = pod.images;
+    if (images.length === 0) return 0;
     const snapshot = this.handle.snapshot();
     const totalNodes = snapshot.numNodes || 1;
     let sum = 0;
-    for (const c of containers) {
-      if (!c.image) continue;
-      const image = normalizedImageName(c.image);
+    for (const image of images) {
       const size = nodeInfo.imageSizes.get(image);
       if (size === undefined) continue;
       const spread = (snapshot.imageNumNodes.get(image) ?? 1) / totalNodes;
       sum += Math.trunc(size * spread);
     }
-    return imageLocalityScore(sum, containers.length);
+    return imageLocalityScore(sum, images.length);
   }
 }
 

@@ -5,7 +5,10 @@ import type { PodInfo } from '../../framework/pod-info';
 import { isZeroRequest } from '../../framework/resource';
 import { skip, type PluginStatus } from '../../framework/status';
 import { Names } from '../names';
-import { allocatableAndRequested, DEFAULT_RESOURCES, type ResourceSpec } from '../node-resources-fit/node-resources-fit';
+import { allocatableOf, compileResources, DEFAULT_RESOURCES, requestedWith, scored, type ResourceSpec, type ScoredResource } from '../node-resources-fit/node-resources-fit';
+
+// Bound once: module exports are getters under tsx and vitest, and these are read per node.
+const MAX_SCORE = MAX_NODE_SCORE;
 
 export interface BalancedAllocationArgs {
   resources?: ResourceSpec[];
@@ -16,33 +19,47 @@ export interface BalancedAllocationArgs {
  * cpu and memory fill up evenly scores higher than one left with cpu but no memory.
  */
 export function balancedResourceScore(requested: readonly number[], allocatable: readonly number[]): number {
-  const fractions: number[] = [];
+  let n = 0;
   let sum = 0;
+  let first = 0;
+  let second = 0;
   for (let i = 0; i < requested.length; i++) {
     if (allocatable[i] === 0) continue;
     const f = Math.min(requested[i] / allocatable[i], 1);
-    fractions.push(f);
+    if (n === 0) first = f;
+    else if (n === 1) second = f;
+    n++;
     sum += f;
   }
   let std = 0;
-  if (fractions.length === 2) {
-    std = Math.abs((fractions[0] - fractions[1]) / 2);
-  } else if (fractions.length > 2) {
-    const mean = sum / fractions.length;
+  if (n === 2) {
+    // The usual cpu and memory: the standard deviation of two values.
+    std = Math.abs((first - second) / 2);
+  } else if (n > 2) {
+    const mean = sum / n;
     let sq = 0;
-    for (const f of fractions) sq += (f - mean) * (f - mean);
-    std = Math.sqrt(sq / fractions.length);
+    for (let i = 0; i < requested.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const f = Math.min(requested[i] / allocatable[i], 1);
+      sq += (f - mean) * (f - mean);
+    }
+    std = Math.sqrt(sq / n);
   }
-  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+  return Math.trunc((1 - std) * MAX_SCORE);
 }
 
 /** Favors nodes where the pod leaves cpu and memory use balanced. Pods that request nothing are not scored. */
 export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
   readonly name = Names.NodeResourcesBalancedAllocation;
-  private readonly resources: readonly ResourceSpec[];
+  private readonly resources: readonly ScoredResource[];
+  private readonly requested: number[];
+  private readonly allocatable: number[];
 
   constructor(args: BalancedAllocationArgs = {}) {
-    this.resources = args.resources ?? DEFAULT_RESOURCES;
+    this.resources = compileResources(args.resources ?? DEFAULT_RESOURCES);
+    // Scratch space: scoring is synchronous, so one pair of arrays serves every node.
+    this.requested = new Array<number>(this.resources.length);
+    this.allocatable = new Array<number>(this.resources.length);
   }
 
   preScore(_state: CycleState, pod: PodInfo): PluginStatus {
@@ -51,12 +68,13 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   }
 
   score(_state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
-    const requested: number[] = [];
-    const allocatable: number[] = [];
-    for (const { name } of this.resources) {
-      const [a, r] = allocatableAndRequested(nodeInfo, pod, name, true);
-      allocatable.push(a);
-      requested.push(r);
+    const requested = this.requested;
+    const allocatable = this.allocatable;
+    for (let i = 0; i < this.resources.length; i++) {
+      const r = this.resources[i];
+      const counts = scored(pod, r);
+      allocatable[i] = counts ? allocatableOf(nodeInfo, r) : 0;
+      requested[i] = counts ? requestedWith(nodeInfo, pod, r, true) : 0;
     }
     return balancedResourceScore(requested, allocatable);
   }

@@ -13,6 +13,9 @@ import { CPU, EPHEMERAL_STORAGE, isZeroRequest, MEMORY, type Resource } from '..
 import { unschedulable, type PluginStatus } from '../../framework/status';
 import { Names } from '../names';
 
+// Bound once: module exports are getters under tsx and vitest, and these are read per node.
+const MAX_SCORE = MAX_NODE_SCORE;
+
 export type ScoringStrategyType = 'LeastAllocated' | 'MostAllocated';
 
 export interface ResourceSpec {
@@ -73,41 +76,70 @@ export function fitsRequest(pod: PodInfo, nodeInfo: NodeInfo, ignored: ReadonlyS
   return reasons;
 }
 
-function resourceAmount(r: Resource, name: string): number {
-  switch (name) {
-    case CPU:
+// Resource kinds, so the per-node loops switch on a number rather than compare names.
+const KIND_CPU = 0;
+const KIND_MEMORY = 1;
+const KIND_EPHEMERAL = 2;
+const KIND_SCALAR = 3;
+
+/** A scoring resource, resolved once. */
+export interface ScoredResource {
+  kind: number;
+  name: string;
+  weight: number;
+}
+
+export function compileResources(specs: readonly ResourceSpec[]): ScoredResource[] {
+  return specs.map(({ name, weight }) => ({
+    name,
+    weight,
+    kind: name === CPU ? KIND_CPU : name === MEMORY ? KIND_MEMORY : name === EPHEMERAL_STORAGE ? KIND_EPHEMERAL : KIND_SCALAR,
+  }));
+}
+
+function amountOf(r: Resource, kind: number, name: string): number {
+  switch (kind) {
+    case KIND_CPU:
       return r.milliCPU;
-    case MEMORY:
+    case KIND_MEMORY:
       return r.memory;
-    case EPHEMERAL_STORAGE:
+    case KIND_EPHEMERAL:
       return r.ephemeralStorage;
     default:
-      return scalarOf(r, name);
+      return r.scalar?.get(name) ?? 0;
   }
 }
 
 /**
- * A node's allocatable and requested amount of `name` once the pod is added. The requested
- * side counts either the non-zero defaults (spreading scores) or the real requests (balance).
- * An extended resource the pod does not ask for is left out of the score (0, 0).
+ * A node's allocatable amount of a resource, and what would be requested once the pod is
+ * added. Scoring for spreading counts cpu and memory with the non-zero defaults; balance
+ * (`useRequested`) counts real requests. An extended resource the pod does not ask for is
+ * left out of the score: allocatable comes back 0.
  */
-export function allocatableAndRequested(nodeInfo: NodeInfo, pod: PodInfo, name: string, useRequested: boolean): [number, number] {
-  const podReq = resourceAmount(useRequested || (name !== CPU && name !== MEMORY) ? pod.requests : pod.nonZeroRequests, name);
-  if (podReq === 0 && name !== CPU && name !== MEMORY && name !== EPHEMERAL_STORAGE) return [0, 0];
-  const nodeReq = useRequested || (name !== CPU && name !== MEMORY) ? resourceAmount(nodeInfo.requested, name) : resourceAmount(nodeInfo.nonZeroRequested, name);
-  return [resourceAmount(nodeInfo.allocatable, name), nodeReq + podReq];
+export function allocatableOf(nodeInfo: NodeInfo, r: ScoredResource): number {
+  return amountOf(nodeInfo.allocatable, r.kind, r.name);
+}
+
+export function requestedWith(nodeInfo: NodeInfo, pod: PodInfo, r: ScoredResource, useRequested: boolean): number {
+  const nonZero = !useRequested && (r.kind === KIND_CPU || r.kind === KIND_MEMORY);
+  return amountOf(nonZero ? nodeInfo.nonZeroRequested : nodeInfo.requested, r.kind, r.name) + amountOf(nonZero ? pod.nonZeroRequests : pod.requests, r.kind, r.name);
+}
+
+/** Whether a resource takes part in the score for this pod (extended resources only when requested). */
+export function scored(pod: PodInfo, r: ScoredResource): boolean {
+  return r.kind !== KIND_SCALAR || amountOf(pod.requests, r.kind, r.name) > 0;
 }
 
 /** (capacity - requested) * 100 / capacity: the emptier the node, the higher. */
 export function leastRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0 || requested > capacity) return 0;
-  return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+  return Math.trunc(((capacity - requested) * MAX_SCORE) / capacity);
 }
 
 /** requested * 100 / capacity: the fuller the node, the higher (bin packing). */
 export function mostRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0) return 0;
-  return Math.trunc((Math.min(requested, capacity) * MAX_NODE_SCORE) / capacity);
+  return Math.trunc((Math.min(requested, capacity) * MAX_SCORE) / capacity);
 }
 
 /**
@@ -120,7 +152,7 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin, EnqueueExten
   private readonly ignored: ReadonlySet<string>;
   private readonly ignoredGroups: ReadonlySet<string>;
   private readonly strategy: ScoringStrategyType;
-  private readonly resources: readonly ResourceSpec[];
+  private readonly resources: readonly ScoredResource[];
 
   constructor(args: NodeResourcesFitArgs = {}) {
     this.ignored = new Set(args.ignoredResources ?? []);
@@ -129,23 +161,39 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin, EnqueueExten
     if (this.strategy !== 'LeastAllocated' && this.strategy !== 'MostAllocated') {
       throw new Error(`scoringStrategy.type: Unsupported value: "${String(this.strategy)}": supported values: "LeastAllocated", "MostAllocated"`);
     }
-    this.resources = args.scoringStrategy?.resources ?? DEFAULT_RESOURCES;
+    this.resources = compileResources(args.scoringStrategy?.resources ?? DEFAULT_RESOURCES);
   }
 
   filter(_state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): PluginStatus {
+    // The common case first, without building a list of reasons.
+    const alloc = nodeInfo.allocatable;
+    const used = nodeInfo.requested;
+    const req = pod.requests;
+    if (
+      nodeInfo.pods.length < alloc.allowedPodNumber &&
+      req.milliCPU <= alloc.milliCPU - used.milliCPU &&
+      req.memory <= alloc.memory - used.memory &&
+      req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage &&
+      !req.scalar
+    ) {
+      return null;
+    }
     const reasons = fitsRequest(pod, nodeInfo, this.ignored, this.ignoredGroups);
     return reasons.length === 0 ? null : unschedulable(...reasons);
   }
 
   score(_state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
-    const scorer = this.strategy === 'MostAllocated' ? mostRequestedScore : leastRequestedScore;
+    const most = this.strategy === 'MostAllocated';
     let total = 0;
     let weights = 0;
-    for (const { name, weight } of this.resources) {
-      const [allocatable, requested] = allocatableAndRequested(nodeInfo, pod, name, false);
+    for (let i = 0; i < this.resources.length; i++) {
+      const r = this.resources[i];
+      if (!scored(pod, r)) continue;
+      const allocatable = allocatableOf(nodeInfo, r);
       if (allocatable === 0) continue;
-      total += scorer(requested, allocatable) * weight;
-      weights += weight;
+      const requested = requestedWith(nodeInfo, pod, r, false);
+      total += (most ? mostRequestedScore(requested, allocatable) : leastRequestedScore(requested, allocatable)) * r.weight;
+      weights += r.weight;
     }
     return weights === 0 ? 0 : Math.trunc(total / weights);
   }
