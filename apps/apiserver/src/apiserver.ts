@@ -58,7 +58,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   });
   const admission = new Admission([
     new NamespaceLifecycle(store, scheme, caches),
-    new PriorityAdmission(store, scheme),
+    new PriorityAdmission(store, scheme, caches),
     new DefaultTolerationSeconds(),
     new ServiceAllocation(etcd, {
       serviceClusterIpRange: options.serviceClusterIpRange ?? '10.96.0.0/12',

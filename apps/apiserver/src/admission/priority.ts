@@ -1,5 +1,6 @@
 import { newForbidden, type corev1, type KindInfo, type schedulingv1, type Scheme } from '@minik8s/api';
 import type { ObjectStore } from '../registry/object-store';
+import type { WatchCaches } from '../watch/watch-caches';
 import type { AdmissionPlugin, AdmissionRequest } from './admission';
 
 /** The classes every cluster has, as Kubernetes creates them. */
@@ -29,6 +30,7 @@ export class PriorityAdmission implements AdmissionPlugin {
   constructor(
     private readonly store: ObjectStore,
     scheme: Scheme,
+    private readonly caches?: WatchCaches,
   ) {
     const info = scheme.forKind('scheduling.k8s.io/v1', 'PriorityClass');
     if (!info) throw new Error('Priority admission needs PriorityClass registered');
@@ -40,9 +42,12 @@ export class PriorityAdmission implements AdmissionPlugin {
     const pod = request.obj as corev1.Pod;
     const spec = (pod.spec ??= {});
     let priorityClass: schedulingv1.PriorityClass | undefined;
+    // PriorityClasses change rarely: the watch cache answers, and etcd only for a class it lacks.
+    const cache = this.caches?.get(this.classes);
     if (spec.priorityClassName) {
       try {
-        priorityClass = (await this.store.get(this.classes, undefined, spec.priorityClassName)).obj as schedulingv1.PriorityClass;
+        priorityClass = (cache?.cached(undefined, spec.priorityClassName)?.obj ??
+          (await this.store.get(this.classes, undefined, spec.priorityClassName)).obj) as schedulingv1.PriorityClass;
       } catch {
         throw newForbidden(
           { group: '', resource: 'pods' },
@@ -51,8 +56,8 @@ export class PriorityAdmission implements AdmissionPlugin {
         );
       }
     } else {
-      const listed = await this.store.list(this.classes, undefined, {});
-      priorityClass = listed.items.map((i) => i.obj as schedulingv1.PriorityClass).find((c) => c.globalDefault);
+      const all = cache?.cachedObjects() ?? (await this.store.list(this.classes, undefined, {})).items.map((i) => i.obj);
+      priorityClass = (all as schedulingv1.PriorityClass[]).find((c) => c.globalDefault);
       if (priorityClass) spec.priorityClassName = priorityClass.metadata?.name;
     }
     const value = priorityClass?.value ?? 0;

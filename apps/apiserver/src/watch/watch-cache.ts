@@ -201,6 +201,11 @@ export class WatchCache {
     return entry ? { obj: entry.obj, revision: entry.revision } : undefined;
   }
 
+  /** Every cached object, when the cache is ready; possibly stale. */
+  cachedObjects(): ApiObject[] | undefined {
+    return this.isReady ? [...this.objects.values()].map((entry) => entry.obj) : undefined;
+  }
+
   /** The objects the cache holds now, for a list at resourceVersion 0. */
   async snapshot(filter: WatchFilter): Promise<{ items: Unknown[]; revision: number }> {
     await this.waitReady();
