@@ -1,6 +1,8 @@
 import type { ControllerFactory } from '../controller';
 import { daemonSetControllerFactory } from './daemonset';
 import { deploymentControllerFactory } from './deployment';
+import { endpointsControllerFactory } from './endpoints';
+import { endpointSliceControllerFactory } from './endpointslice';
 import { newGarbageCollectorController } from './garbage-collector/garbage-collector-controller';
 import { newNamespaceController } from './namespace/namespace-controller';
 import { nodeIpamControllerFactory } from './node-ipam';
@@ -22,6 +24,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   daemonset: daemonSetControllerFactory,
   'node-ipam': nodeIpamControllerFactory,
   'node-lifecycle': nodeLifecycleControllerFactory,
+  endpoints: endpointsControllerFactory,
+  endpointslice: endpointSliceControllerFactory,
   'pod-gc': podGcControllerFactory,
   serviceaccount: serviceAccountsControllerFactory,
 };

@@ -206,7 +206,9 @@ export class EndpointSliceController implements Controller {
       );
       throw err;
     }
-    this.logger.debug({ service: key, created: plan.create.length, updated: plan.update.length, deleted: plan.delete.length }, 'synced endpoint slices');
+    if (plan.create.length + plan.update.length + plan.delete.length > 0) {
+      this.logger.debug({ service: key, created: plan.create.length, updated: plan.update.length, deleted: plan.delete.length }, 'wrote endpoint slices');
+    }
     // Pods waiting for their Node: the slices are written without them, and the key comes back.
     if (plan.problems.length > 0) throw new Error(plan.problems.join('; '));
   }

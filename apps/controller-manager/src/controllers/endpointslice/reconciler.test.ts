@@ -183,10 +183,10 @@ describe('planSlices: existing slices', () => {
       ['web-half', 79],
     ]);
     expect(fits.update[0].endpoints?.at(-1)?.targetRef?.name).toBe('p150');
-    // 79 new pods: one into web-full, 78 do not fit in web-half, so they get a slice of their own.
+    // 80 new pods: one into web-full; the 79 others do not fit in web-half, so they get a slice.
     const overflow = plan(svc, all.slice(1), [full, half]);
     expect(overflow.update.map((s) => [s.metadata?.name, s.endpoints?.length])).toEqual([['web-full', 100]]);
-    expect(overflow.create.map((s) => s.endpoints?.length)).toEqual([78]);
+    expect(overflow.create.map((s) => s.endpoints?.length)).toEqual([79]);
   });
 
   it('turns the slice of the last pod into the placeholder rather than delete and create', () => {
