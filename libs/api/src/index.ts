@@ -24,3 +24,4 @@ export * from './labels/selector';
 export * from './fields/selector';
 export * from './printers';
 export { parseCronSchedule, CronSyntaxError, cronScheduleError, isKnownTimeZone, type CronSchedule } from './strategy/other-groups-cron';
+export * from './helpers/taints';

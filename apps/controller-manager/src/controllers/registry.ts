@@ -7,9 +7,11 @@ import { newGarbageCollectorController } from './garbage-collector/garbage-colle
 import { newNamespaceController } from './namespace/namespace-controller';
 import { nodeIpamControllerFactory } from './node-ipam';
 import { nodeLifecycleControllerFactory } from './node-lifecycle';
+import { persistentVolumeBinderFactory } from './persistentvolume';
 import { podGcControllerFactory } from './pod-gc';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset';
 import { serviceAccountsControllerFactory } from './serviceaccount';
+import { statefulSetControllerFactory } from './statefulset';
 
 /**
  * Every controller the controller-manager can run, by its --controllers name. Each lives in its
@@ -26,6 +28,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   'node-lifecycle': nodeLifecycleControllerFactory,
   endpoints: endpointsControllerFactory,
   endpointslice: endpointSliceControllerFactory,
+  statefulset: statefulSetControllerFactory,
+  'persistentvolume-binder': persistentVolumeBinderFactory,
   'pod-gc': podGcControllerFactory,
   serviceaccount: serviceAccountsControllerFactory,
 };

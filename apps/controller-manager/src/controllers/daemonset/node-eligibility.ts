@@ -69,29 +69,8 @@ export function daemonPodTolerations(spec: corev1.PodSpec | undefined): corev1.T
   return tolerations;
 }
 
-/** Toleration.ToleratesTaint: an empty effect or key matches any; Exists ignores the value. */
-export function toleratesTaint(toleration: corev1.Toleration, taint: corev1.Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** FindMatchingUntoleratedTaint: the first taint passing `filter` that no toleration tolerates. */
-export function findUntoleratedTaint(
-  taints: readonly corev1.Taint[],
-  tolerations: readonly corev1.Toleration[],
-  filter: (taint: corev1.Taint) => boolean,
-): corev1.Taint | undefined {
-  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
-}
+export { findUntoleratedTaint, toleratesTaint } from '@minik8s/api';
+import { findUntoleratedTaint } from '@minik8s/api';
 
 /** Go's strconv.ParseInt for the values of Gt and Lt. */
 function parseInteger(s: string): number | undefined {

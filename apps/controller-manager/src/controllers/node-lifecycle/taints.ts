@@ -30,20 +30,8 @@ function sameTaint(a: corev1.Taint, b: corev1.Taint): boolean {
   return (a.key ?? '') === (b.key ?? '') && (a.effect ?? '') === (b.effect ?? '');
 }
 
-/** Kubernetes' Toleration.ToleratesTaint: effect and key match (empty matches all), then value by operator. */
-export function toleratesTaint(toleration: corev1.Toleration, taint: corev1.Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
+export { toleratesTaint } from '@minik8s/api';
+import { toleratesTaint } from '@minik8s/api';
 
 /**
  * Kubernetes' GetMatchingTolerations: whether every taint is tolerated, and for each taint the
