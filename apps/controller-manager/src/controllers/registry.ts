@@ -1,9 +1,11 @@
 import type { ControllerFactory } from '../controller';
+import { cronJobControllerFactory } from './cronjob';
 import { daemonSetControllerFactory } from './daemonset';
 import { deploymentControllerFactory } from './deployment';
 import { endpointsControllerFactory } from './endpoints';
 import { endpointSliceControllerFactory } from './endpointslice';
 import { newGarbageCollectorController } from './garbage-collector/garbage-collector-controller';
+import { jobControllerFactory, ttlAfterFinishedControllerFactory } from './job';
 import { newNamespaceController } from './namespace/namespace-controller';
 import { nodeIpamControllerFactory } from './node-ipam';
 import { nodeLifecycleControllerFactory } from './node-lifecycle';
@@ -29,6 +31,9 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   endpoints: endpointsControllerFactory,
   endpointslice: endpointSliceControllerFactory,
   statefulset: statefulSetControllerFactory,
+  job: jobControllerFactory,
+  'ttl-after-finished': ttlAfterFinishedControllerFactory,
+  cronjob: cronJobControllerFactory,
   'persistentvolume-binder': persistentVolumeBinderFactory,
   'pod-gc': podGcControllerFactory,
   serviceaccount: serviceAccountsControllerFactory,

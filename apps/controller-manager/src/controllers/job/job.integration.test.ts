@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isNotFound, type batchv1, type corev1 } from '@minik8s/api';
+import { ApiClient, EventRecorder, InformerFactory, Jobs, MERGE_PATCH, Namespaces, Pods, realClock } from '@minik8s/client';
+import { silentLogger } from '@minik8s/logging';
+import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import type { Controller, ControllerContext } from '../../controller';
+import { newJobController } from './job-controller';
+import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from './job-util';
+import { newTtlAfterFinishedController } from './ttl-after-finished-controller';
+
+let etcd: EtcdHarness;
+let apiserver: ApiServerHarness;
+let client: ApiClient;
+let informers: InformerFactory;
+const stop = new AbortController();
+let running: Promise<void[]> | undefined;
+
+beforeAll(async () => {
+  etcd = await EtcdHarness.start();
+  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
+  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  informers = new InformerFactory(client);
+  const context: ControllerContext = {
+    client,
+    informers,
+    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
+    logger: silentLogger(),
+    clock: realClock,
+    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
+  };
+  // A short back-off so a failing Job retries within the test.
+  const controllers: Controller[] = [newJobController(context, { backoffBaseMs: 200, backoffMaxMs: 1000 }), newTtlAfterFinishedController(context)];
+  informers.start();
+  expect(await informers.waitForCacheSync(10_000)).toBe(true);
+  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
+}, 60_000);
+
+afterAll(async () => {
+  stop.abort();
+  await running;
+  await informers?.stop();
+  client?.close();
+  await apiserver?.stop();
+  await etcd?.stop();
+});
+
+async function namespace(name: string): Promise<string> {
+  await client.resource(Namespaces).create({ metadata: { name } });
+  return name;
+}
+
+function job(name: string, spec: batchv1.JobSpec): batchv1.Job {
+  return {
+    metadata: { name },
+    spec: { ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox' }] } } },
+  };
+}
+
+type Outcome = 'Running' | 'Succeeded' | 'Failed' | undefined;
+
+/**
+ * Plays the kubelet for one namespace: every pod that is not terminating moves on as `next`
+ * decides, through updateStatus (keeping the qosClass the apiserver set). Records the highest
+ * number of active pods it saw.
+ */
+function kubelet(ns: string, next: (pod: corev1.Pod) => Outcome): { stop: () => Promise<void>; maxActive: () => number } {
+  let stopped = false;
+  let max = 0;
+  const pods = client.resource(Pods).namespace(ns);
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const { items } = await pods.list();
+        const active = items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+        max = Math.max(max, active.length);
+        for (const pod of active) {
+          const phase = next(pod);
+          if (!phase || phase === pod.status?.phase) continue;
+          const terminated = phase === 'Running' ? undefined : { exitCode: phase === 'Failed' ? 1 : 0, finishedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+          await pods
+            .updateStatus({
+              ...pod,
+              status: {
+                ...pod.status,
+                phase,
+                containerStatuses: [{ name: 'work', ready: phase === 'Running', restartCount: 0, state: terminated ? { terminated } : { running: {} } }],
+              },
+            })
+            .catch(() => undefined);
+        }
+      } catch {
+        // The next round tries again.
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+    maxActive: () => max,
+  };
+}
+
+/** Running first, then `final` on the next round. */
+function runThen(final: Outcome): (pod: corev1.Pod) => Outcome {
+  return (pod) => (pod.status?.phase === 'Running' ? final : 'Running');
+}
+
+async function waitForCondition(ns: string, name: string, type: string, timeoutMs = 20_000): Promise<batchv1.Job> {
+  return waitFor(
+    async () => {
+      const j = await client.resource(Jobs).namespace(ns).get(name);
+      return j.status?.conditions?.some((c) => c.type === type && c.status === 'True') ? j : undefined;
+    },
+    { timeoutMs, intervalMs: 100, description: `Job ${ns}/${name} condition ${type}` },
+  );
+}
+
+describe('Job controller against a real apiserver', () => {
+  it('runs 3 completions with parallelism 2, never more than 2 active, and completes', async () => {
+    const ns = await namespace('job-basic');
+    const k = kubelet(ns, runThen('Succeeded'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('pi', { completions: 3, parallelism: 2 }));
+      const done = await waitForCondition(ns, 'pi', 'Complete');
+      expect(done.status).toMatchObject({ succeeded: 3, active: 0 });
+      expect(done.status?.failed ?? 0).toBe(0);
+      expect(done.status?.completionTime).toBeDefined();
+      expect(done.status?.startTime).toBeDefined();
+      expect(done.status?.conditions?.map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
+      expect(k.maxActive()).toBeLessThanOrEqual(2);
+      // The pods stay (for their logs) without the tracking finalizer.
+      const pods = await waitFor(
+        async () => {
+          const { items } = await client.resource(Pods).namespace(ns).list();
+          return items.every((p) => !(p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER)) ? items : undefined;
+        },
+        { timeoutMs: 10_000, description: 'finalizers removed' },
+      );
+      expect(pods.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(3);
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('fails with BackoffLimitExceeded after backoffLimit 1', async () => {
+    const ns = await namespace('job-fail');
+    const k = kubelet(ns, runThen('Failed'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('bad', { completions: 1, parallelism: 1, backoffLimit: 1 }));
+      const failed = await waitForCondition(ns, 'bad', 'Failed');
+      const condition = failed.status?.conditions?.find((c) => c.type === 'Failed');
+      expect(condition).toMatchObject({ reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' });
+      expect(failed.status?.failed).toBe(2);
+      expect(failed.status?.succeeded ?? 0).toBe(0);
+      const { items } = await client.resource(Pods).namespace(ns).list();
+      expect(items).toHaveLength(2);
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('fails at once on a FailJob pod failure policy rule', async () => {
+    const ns = await namespace('job-pfp');
+    const k = kubelet(ns, runThen('Failed'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(
+        job('pfp', {
+          completions: 1,
+          parallelism: 1,
+          backoffLimit: 5,
+          podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'work', operator: 'In', values: [1] } }] },
+        }),
+      );
+      const failed = await waitForCondition(ns, 'pfp', 'Failed');
+      const condition = failed.status?.conditions?.find((c) => c.type === 'Failed');
+      expect(condition?.reason).toBe('PodFailurePolicy');
+      expect(condition?.message).toMatch(/^Container work for pod job-pfp\/pfp-\S+ failed with exit code 1 matching FailJob rule at index 0$/);
+      expect(failed.status?.failed).toBe(1);
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('runs an Indexed Job: index annotation, label, env and completedIndexes', async () => {
+    const ns = await namespace('job-indexed');
+    const seen = new Map<string, corev1.Pod>();
+    const step = runThen('Succeeded');
+    const k = kubelet(ns, (pod) => {
+      seen.set(pod.metadata?.name ?? '', pod);
+      return step(pod);
+    });
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
+      const done = await waitForCondition(ns, 'idx', 'Complete');
+      expect(done.status).toMatchObject({ succeeded: 3, completedIndexes: '0-2' });
+      const pods = [...seen.values()];
+      expect(pods.map((p) => p.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION]).sort()).toEqual(['0', '1', '2']);
+      for (const pod of pods) {
+        const ix = pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
+        expect(pod.metadata?.labels?.[JOB_COMPLETION_INDEX_ANNOTATION]).toBe(ix);
+        expect(pod.metadata?.name).toMatch(new RegExp(`^idx-${ix}-`));
+        expect(pod.spec?.hostname).toBe(`idx-${ix}`);
+        expect(pod.spec?.containers?.[0].env).toContainEqual({
+          name: 'JOB_COMPLETION_INDEX',
+          valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX_ANNOTATION}']` } },
+        });
+      }
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('suspends (deleting active pods) and resumes (recreating them, startTime reset)', async () => {
+    const ns = await namespace('job-suspend');
+    const k = kubelet(ns, () => 'Running');
+    const jobs = client.resource(Jobs).namespace(ns);
+    const activePods = async (): Promise<corev1.Pod[]> =>
+      (await client.resource(Pods).namespace(ns).list()).items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    try {
+      await jobs.create(job('sus', { completions: 4, parallelism: 2 }));
+      const before = await waitFor(async () => ((await activePods()).length === 2 ? activePods() : undefined), { timeoutMs: 10_000, description: '2 active pods' });
+      const firstStart = (await waitFor(async () => (await jobs.get('sus')).status?.startTime, { description: 'startTime' })) as string;
+
+      await jobs.patch('sus', MERGE_PATCH, { spec: { suspend: true } });
+      const suspended = await waitForCondition(ns, 'sus', 'Suspended');
+      expect(suspended.status?.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ reason: 'JobSuspended', message: 'Job suspended' });
+      await waitFor(async () => (await activePods()).length === 0, { timeoutMs: 10_000, description: 'pods deleted on suspend' });
+      await waitFor(async () => (await jobs.get('sus')).status?.active === 0, { timeoutMs: 10_000, description: 'status.active 0' });
+      // Pods deleted by a suspend are not failures.
+      expect((await jobs.get('sus')).status?.failed ?? 0).toBe(0);
+
+      // startTime has second resolution: make sure the resume is visibly later.
+      await new Promise((r) => setTimeout(r, 1100));
+      await jobs.patch('sus', MERGE_PATCH, { spec: { suspend: false } });
+      const after = await waitFor(
+        async () => {
+          const pods = await activePods();
+          return pods.length === 2 ? pods : undefined;
+        },
+        { timeoutMs: 10_000, description: 'pods recreated on resume' },
+      );
+      expect(after.map((p) => p.metadata?.uid)).not.toEqual(expect.arrayContaining(before.map((p) => p.metadata?.uid)));
+      const resumed = await waitFor(
+        async () => {
+          const j = await jobs.get('sus');
+          return j.status?.conditions?.some((c) => c.type === 'Suspended' && c.status === 'False') ? j : undefined;
+        },
+        { timeoutMs: 10_000, description: 'Suspended=False' },
+      );
+      expect(resumed.status?.conditions?.find((c) => c.type === 'Suspended')?.reason).toBe('JobResumed');
+      expect(Date.parse(resumed.status?.startTime ?? '')).toBeGreaterThan(Date.parse(firstStart));
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('deletes a finished Job after ttlSecondsAfterFinished', async () => {
+    const ns = await namespace('job-ttl');
+    const k = kubelet(ns, runThen('Succeeded'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('short', { completions: 1, parallelism: 1, ttlSecondsAfterFinished: 1 }));
+      await waitForCondition(ns, 'short', 'Complete');
+      await waitFor(
+        async () => {
+          try {
+            await client.resource(Jobs).namespace(ns).get('short');
+            return false;
+          } catch (err) {
+            return isNotFound(err);
+          }
+        },
+        { timeoutMs: 10_000, intervalMs: 100, description: 'the Job deleted by its TTL' },
+      );
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('fails with DeadlineExceeded after activeDeadlineSeconds', async () => {
+    const ns = await namespace('job-deadline');
+    const k = kubelet(ns, () => 'Running');
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('slow', { completions: 1, parallelism: 1, activeDeadlineSeconds: 1 }));
+      const failed = await waitForCondition(ns, 'slow', 'Failed');
+      expect(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('DeadlineExceeded');
+      expect(failed.status?.active ?? 0).toBe(0);
+    } finally {
+      await k.stop();
+    }
+  });
+});
