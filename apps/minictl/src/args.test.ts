@@ -74,3 +74,19 @@ describe('flagHelp', () => {
     expect(text).toContain('    -A, --all-namespaces=false:\n\tall\n');
   });
 });
+
+describe('-- and flags without a value', () => {
+  it('records how many positionals came before --', () => {
+    const args = parseArgs(['job', 'hello', '--', 'echo', '-n', 'hi'], DEFS);
+    expect(args.positionals).toEqual(['job', 'hello', 'echo', '-n', 'hi']);
+    expect(args.argsLenAtDash).toBe(2);
+    expect(parseArgs(['a'], DEFS).argsLenAtDash).toBe(-1);
+  });
+
+  it('uses the no-value default of a string flag given bare, and skips it when finding the first positional', () => {
+    const defs: FlagDef[] = [...DEFS, { name: 'dry-run', type: 'string', noOptDefault: 'unchanged', description: 'd' }];
+    expect(parseArgs(['--dry-run', 'x'], defs).string('dry-run')).toBe('unchanged');
+    expect(parseArgs(['--dry-run', 'x'], defs).positionals).toEqual(['x']);
+    expect(firstPositional(['--dry-run', 'x'], defs)).toBe(1);
+  });
+});

@@ -12,6 +12,11 @@ export interface FlagDef {
   short?: string;
   type: FlagType;
   default?: FlagValue;
+  /**
+   * The value of a non-boolean flag given without `=value` (pflag's NoOptDefVal, as `--dry-run`
+   * means `--dry-run=client`); such a flag never takes the next argument as its value.
+   */
+  noOptDefault?: string;
   description: string;
 }
 
@@ -26,6 +31,8 @@ export class ParsedArgs {
     private readonly values: Map<string, FlagValue>,
     private readonly given: Set<string>,
     private readonly defs: Map<string, FlagDef>,
+    /** How many positionals came before `--` (cobra's ArgsLenAtDash); -1 without `--`. */
+    readonly argsLenAtDash = -1,
   ) {}
 
   private def(name: string, type: FlagType): FlagDef {
@@ -53,6 +60,11 @@ export class ParsedArgs {
   strings(name: string): string[] {
     const def = this.def(name, 'stringArray');
     return [...((this.values.get(name) ?? def.default ?? []) as string[])];
+  }
+
+  /** Whether the command has the flag (shared helpers read optional flags only when it does). */
+  defined(name: string): boolean {
+    return this.defs.has(name);
   }
 
   /** Whether the user gave the flag at all (to tell `--grace-period=-1` from the default). */
@@ -87,6 +99,7 @@ export function parseArgs(argv: readonly string[], flagDefs: readonly FlagDef[])
   const values = new Map<string, FlagValue>();
   const given = new Set<string>();
   const positionals: string[] = [];
+  let argsLenAtDash = -1;
 
   const set = (def: FlagDef, raw: string, shown: string): void => {
     values.set(def.name, convert(def, raw, shown, values.get(def.name)));
@@ -96,6 +109,7 @@ export function parseArgs(argv: readonly string[], flagDefs: readonly FlagDef[])
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
+      argsLenAtDash = positionals.length;
       positionals.push(...argv.slice(i + 1));
       break;
     }
@@ -106,6 +120,7 @@ export function parseArgs(argv: readonly string[], flagDefs: readonly FlagDef[])
       if (!def) throw new UsageError(`unknown flag: --${name}`);
       if (eq > 0) set(def, arg.slice(eq + 1), `--${name}`);
       else if (def.type === 'bool') set(def, 'true', `--${name}`);
+      else if (def.noOptDefault !== undefined) set(def, def.noOptDefault, `--${name}`);
       else if (i + 1 < argv.length) set(def, argv[++i], `--${name}`);
       else throw new UsageError(`flag needs an argument: --${name}`);
       continue;
@@ -126,6 +141,7 @@ export function parseArgs(argv: readonly string[], flagDefs: readonly FlagDef[])
           continue;
         }
         if (rest.length > 0) set(def, rest.startsWith('=') ? rest.slice(1) : rest, `-${short}, --${def.name}`);
+        else if (def.noOptDefault !== undefined) set(def, def.noOptDefault, `-${short}, --${def.name}`);
         else if (i + 1 < argv.length) set(def, argv[++i], `-${short}, --${def.name}`);
         else throw new UsageError(`flag needs an argument: '${short}' in -${short}`);
         break;
@@ -134,7 +150,7 @@ export function parseArgs(argv: readonly string[], flagDefs: readonly FlagDef[])
     }
     positionals.push(arg);
   }
-  return new ParsedArgs(positionals, values, given, byName);
+  return new ParsedArgs(positionals, values, given, byName, argsLenAtDash);
 }
 
 /** The index of the first positional argument, skipping flags (and their values) defined in `defs`. */
@@ -146,12 +162,12 @@ export function firstPositional(argv: readonly string[], flagDefs: readonly Flag
     if (arg === '--') return i + 1 < argv.length ? i + 1 : -1;
     if (arg.startsWith('--')) {
       const def = byName.get(arg.slice(2).split('=')[0]);
-      if (def && def.type !== 'bool' && !arg.includes('=')) i++;
+      if (def && def.type !== 'bool' && def.noOptDefault === undefined && !arg.includes('=')) i++;
       continue;
     }
     if (arg.startsWith('-') && arg.length > 1) {
       const def = byShort.get(arg[1]);
-      if (def && def.type !== 'bool' && arg.length === 2) i++;
+      if (def && def.type !== 'bool' && def.noOptDefault === undefined && arg.length === 2) i++;
       continue;
     }
     return i;

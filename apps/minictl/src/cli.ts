@@ -5,20 +5,29 @@ import { firstPositional, flagHelp, parseArgs, UsageError } from './args';
 import { applyCommand } from './commands/apply';
 import { apiResourcesCommand } from './commands/api-resources';
 import { configCommand } from './commands/config';
+import { cordonCommand, uncordonCommand } from './commands/cordon';
 import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
+import { drainCommand } from './commands/drain';
 import { getCommand } from './commands/get';
 import { annotateCommand, labelCommand } from './commands/label-annotate';
 import { patchCommand } from './commands/patch';
 import { replaceCommand } from './commands/replace';
+import { rolloutCommand } from './commands/rollout/rollout';
+import { scaleCommand } from './commands/scale';
+import { setCommand } from './commands/set-image';
+import { taintCommand } from './commands/taint';
 import { versionCommand } from './commands/version';
 import { CommandContext, GLOBAL_FLAGS, type Command } from './context';
 import { formatError } from './errors';
+import { commandHelp } from './help';
 import type { Io } from './io';
 
 const GROUPS: [string, Command[]][] = [
-  ['Basic Commands', [createCommand, getCommand, deleteCommand]],
+  ['Basic Commands', [createCommand, getCommand, deleteCommand, setCommand]],
+  ['Deploy Commands', [rolloutCommand, scaleCommand]],
+  ['Cluster Management Commands', [cordonCommand, uncordonCommand, drainCommand, taintCommand]],
   ['Troubleshooting and Debugging Commands', [describeCommand]],
   ['Advanced Commands', [applyCommand, patchCommand, replaceCommand]],
   ['Settings Commands', [labelCommand, annotateCommand]],
@@ -43,8 +52,24 @@ function globalOptionsHelp(): string {
   return `The following options can be passed to any command:\n\n${flagHelp(GLOBAL_FLAGS)}`;
 }
 
-function commandHelp(command: Command): string {
-  return `${command.usage}\nOptions:\n${flagHelp(command.flags)}\nUse "minictl options" for a list of global command-line options (applies to all commands).\n`;
+/**
+ * Walks down subcommands (`rollout` then `status`): each step takes the first positional that names
+ * a subcommand out of the arguments. Returns the command to run, its full name and what is left.
+ */
+export function resolveSubcommand(command: Command, args: readonly string[]): { command: Command; path: string; rest: string[] } {
+  let current = command;
+  let path = command.name;
+  let rest = [...args];
+  while (current.subcommands && current.subcommands.length > 0) {
+    const index = firstPositional(rest, [...GLOBAL_FLAGS, ...current.flags]);
+    if (index < 0) break;
+    const sub = current.subcommands.find((c) => c.name === rest[index] || (c.aliases ?? []).includes(rest[index]));
+    if (!sub) break;
+    current = sub;
+    path = `${path} ${sub.name}`;
+    rest = [...rest.slice(0, index), ...rest.slice(index + 1)];
+  }
+  return { command: current, path, rest };
 }
 
 /** Runs minictl with `argv` (without the program name); resolves to the exit code. */
@@ -61,21 +86,21 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   if (name === 'help') {
     const target = COMMANDS.find((c) => c.name === argv[index + 1]);
-    io.stdout.write(target ? commandHelp(target) : rootHelp());
+    io.stdout.write(target ? commandHelp(resolveSubcommand(target, argv.slice(index + 2)).command) : rootHelp());
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name || (c.aliases ?? []).includes(name));
-  if (!command) {
+  const top = COMMANDS.find((c) => c.name === name || (c.aliases ?? []).includes(name));
+  if (!top) {
     io.stderr.write(`error: unknown command "${name}" for "minictl"\n\nRun 'minictl --help' for usage.\n`);
     return 1;
   }
-  const rest = [...argv.slice(0, index), ...argv.slice(index + 1)];
+  const { command, path, rest } = resolveSubcommand(top, [...argv.slice(0, index), ...argv.slice(index + 1)]);
   let ctx: CommandContext;
   try {
-    ctx = new CommandContext(io, parseArgs(rest, [...GLOBAL_FLAGS, ...command.flags]), command.name);
+    ctx = new CommandContext(io, parseArgs(rest, [...GLOBAL_FLAGS, ...command.flags]), path);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(formatError(err, { command: command.name }));
+    io.stderr.write(formatError(err, { command: path }));
     return 1;
   }
   if (ctx.args.bool('help')) {

@@ -24,6 +24,11 @@ export interface Command {
   /** Usage line(s) and examples for `minictl <command> --help`. */
   usage: string;
   flags: FlagDef[];
+  /**
+   * Commands under this one (`rollout status`, `create deployment`): the first positional picks
+   * one, which then has its own flags, usage and run. Without a match the command runs itself.
+   */
+  subcommands?: Command[];
   run(ctx: CommandContext): Promise<void>;
 }
 

@@ -9,6 +9,21 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/**
+ * Several failures reported at once: kubectl prints one message as `error: <message>`, and several
+ * one per line without the prefix. A `nested` aggregate (kubectl wrapped it in another) is listed
+ * that way even when it holds one message, as `drain` does.
+ */
+export class AggregateCliError extends Error {
+  override readonly name = 'AggregateCliError';
+  constructor(
+    readonly messages: string[],
+    readonly nested = false,
+  ) {
+    super(messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`);
+  }
+}
+
 /** An API error with where it happened in front, as kubectl's `error when creating "pod.yaml": ...`. */
 export function withSource(err: unknown, verb: string, source: string): unknown {
   if (!(err instanceof StatusError) || !source) return err;
@@ -37,6 +52,7 @@ export function formatError(err: unknown, context: { command?: string; server?: 
     const help = context.command ? `minictl ${context.command} --help` : 'minictl --help';
     return `error: ${err.message}\nSee '${help}' for usage.\n`;
   }
+  if (err instanceof AggregateCliError && (err.messages.length !== 1 || err.nested)) return err.messages.map((m) => `${m}\n`).join('');
   const message = err instanceof Error ? err.message : String(err);
   return message.startsWith('error: ') ? `${message}\n` : `error: ${message}\n`;
 }

@@ -1,30 +1,42 @@
 // minictl create -f: create every object of the manifests (AlreadyExists when one exists).
-// `minictl create namespace NAME` creates a namespace without a file.
+// `minictl create namespace|deployment|job NAME` creates one object without a file.
 
 import type { ApiObject } from '@minik8s/api';
 import { withLastApplied } from '../apply-patch';
 import type { Command, CommandContext } from '../context';
+import { DRY_RUN_FLAG } from '../dry-run';
 import { CliError, withSource } from '../errors';
 import { resolveKind } from '../resources';
+import { createDeploymentCommand } from './create-deployment';
+import { createGenerated, nameAndCommand } from './create-generated';
+import { createJobCommand } from './create-job';
 import { FILENAME_FLAG, OUTPUT_FLAG, RECURSIVE_FLAG } from './get';
 import { manifestsOf, ResultPrinter, withNamespace } from './manifest-command';
 
-async function createNamespace(ctx: CommandContext, printer: ResultPrinter): Promise<void> {
-  const [, name, ...rest] = ctx.args.positionals;
-  if (!name || rest.length > 0) throw new CliError('exactly one NAME is required, got ' + (name ? rest.length + 1 : 0));
-  const info = resolveKind(ctx.scheme, 'namespaces');
-  const created = await ctx.client().create(info, { metadata: { name } } as ApiObject, undefined);
-  printer.done(info, created, 'created');
-}
+const createNamespaceCommand: Command = {
+  name: 'namespace',
+  aliases: ['ns'],
+  summary: 'Create a namespace with the specified name',
+  usage: `Create a namespace with the specified name.
+
+Examples:
+  # Create a new namespace named my-namespace
+  minictl create namespace my-namespace
+
+Usage:
+  minictl create namespace NAME [options]
+`,
+  flags: [OUTPUT_FLAG, DRY_RUN_FLAG],
+  async run(ctx) {
+    const { name, command } = nameAndCommand(ctx);
+    if (command.length > 0) throw new CliError(`exactly one NAME is required, got ${command.length + 1}`);
+    await createGenerated(ctx, resolveKind(ctx.scheme, 'namespaces'), { metadata: { name } } as ApiObject);
+  },
+};
 
 async function run(ctx: CommandContext): Promise<void> {
   const printer = new ResultPrinter(ctx);
-  const [sub] = ctx.args.positionals;
-  if (sub === 'namespace' || sub === 'ns') {
-    await createNamespace(ctx, printer);
-    return;
-  }
-  if (sub !== undefined) throw new CliError(`Unexpected args: [${ctx.args.positionals.join(' ')}]`);
+  if (ctx.args.positionals.length > 0) throw new CliError(`Unexpected args: [${ctx.args.positionals.join(' ')}]`);
   for (const manifest of await manifestsOf(ctx, 'create')) {
     try {
       const { namespace, obj } = withNamespace(ctx, manifest);
@@ -54,9 +66,12 @@ Examples:
   # Create a namespace
   minictl create namespace staging
 
+  # Create a deployment, or a job from a cron job
+  minictl create deployment web --image=nginx --replicas=3 --port=80
+  minictl create job backup-now --from=cronjob/backup
+
 Usage:
   minictl create -f FILENAME [options]
-  minictl create namespace NAME [options]
 `,
   flags: [
     FILENAME_FLAG,
@@ -64,5 +79,6 @@ Usage:
     OUTPUT_FLAG,
     { name: 'save-config', type: 'bool', description: 'If true, the configuration of the object is saved in its annotation, so later `minictl apply` calls see it.' },
   ],
+  subcommands: [createDeploymentCommand, createJobCommand, createNamespaceCommand],
   run,
 };

@@ -20,6 +20,11 @@ export class DescribeWriter {
   toString(): string {
     return new TabWriter({ padding: 2 }).format(this.text);
   }
+
+  /** The text with its tabs as written, as kubectl's prefix writer leaves them (`rollout history`). */
+  unaligned(): string {
+    return this.text;
+  }
 }
 
 /** `Labels:  a=b` and then one `k=v` per line, aligned, or `<none>`. */
