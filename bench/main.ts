@@ -1,5 +1,7 @@
 import { runCleanups } from './harness';
 import { runApiSuite } from './api-bench';
+import { runControllersSuite } from './controllers-bench';
+import { runSchedulerSuite } from './sched-bench';
 
 /** `npm run bench -- <suite> [options]`: each suite starts what it measures and stops it again. */
 const SUITES: Record<string, { description: string; run(args: readonly string[]): Promise<void> }> = {
@@ -7,11 +9,19 @@ const SUITES: Record<string, { description: string; run(args: readonly string[])
     description: 'apiserver vs. raw etcd: CRUD throughput/latency, 10,000-pod lists, 1,000 watches (--quick: small sizes)',
     run: runApiSuite,
   },
+  scheduler: {
+    description: 'hollow nodes: 1,000/5,000 pods onto 100/1,000 nodes (plain, anti-affinity): pods/s, p99 creation→binding, vs. raw binding',
+    run: runSchedulerSuite,
+  },
+  controllers: {
+    description: 'a 1,000-replica Deployment on 100 hollow nodes: time to available, time to roll over, pods created/deleted per second',
+    run: runControllersSuite,
+  },
 };
 
 function usage(stream: NodeJS.WriteStream): void {
   stream.write('Usage: npm run bench -- <suite> [options]\n\nSuites:\n');
-  for (const [name, suite] of Object.entries(SUITES)) stream.write(`  ${name.padEnd(6)}${suite.description}\n`);
+  for (const [name, suite] of Object.entries(SUITES)) stream.write(`  ${name.padEnd(13)}${suite.description}\n`);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
