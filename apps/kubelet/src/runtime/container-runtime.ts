@@ -104,6 +104,8 @@ export interface ContainerStatus {
   oomKilled: boolean;
   /** The engine's error when the container could not start, if any. */
   error: string;
+  /** The termination message (from terminationMessagePath or the logs), filled in by the kubelet. */
+  message?: string;
 }
 
 export interface ImageInfo {
@@ -144,6 +146,10 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   /** Containers (not sandboxes) this node made, running or not; for one pod when `podUid` is given. */
   listContainers(podUid?: string): Promise<ContainerStatus[]>;
+  /** UIDs of every pod with a sandbox or container this node made (cheap: no per-container inspect). */
+  listPodUids(): Promise<Set<string>>;
+  /** The last `tailLines` lines of a container's output (stdout and stderr). */
+  logs(id: string, tailLines: number): Promise<string>;
   /** Runs a command in a running container; resolves to its exit code and output. */
   exec(id: string, command: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
 

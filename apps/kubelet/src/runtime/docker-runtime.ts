@@ -186,7 +186,6 @@ export class DockerRuntime implements ContainerRuntime {
         DnsSearch: config.dns?.searches,
         DnsOptions: config.dns?.options,
         RestartPolicy: { Name: 'no' },
-        OomScoreAdj: -998,
       },
     });
     try {
@@ -343,6 +342,24 @@ export class DockerRuntime implements ContainerRuntime {
     return out;
   }
 
+  async listPodUids(): Promise<Set<string>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${this.nodeName}`] } });
+    return new Set(list.map((c) => c.Labels[LABEL_POD_UID]).filter((u): u is string => !!u));
+  }
+
+  async logs(id: string, tailLines: number): Promise<string> {
+    const raw = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail: tailLines })) as unknown as Buffer;
+    // Without a TTY the engine frames each chunk with an 8-byte header.
+    const out: Buffer[] = [];
+    for (let i = 0; i + 8 <= raw.length; ) {
+      const size = raw.readUInt32BE(i + 4);
+      if (raw[i] > 2 || raw[i + 1] !== 0) return raw.toString('utf8');
+      out.push(raw.subarray(i + 8, i + 8 + size));
+      i += 8 + size;
+    }
+    return Buffer.concat(out).toString('utf8');
+  }
+
   async exec(id: string, command: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
     const exec = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
@@ -409,7 +426,7 @@ export class DockerRuntime implements ContainerRuntime {
    */
   async watchEvents(onPod: (podUid: string) => void, onError: (err: unknown) => void): Promise<() => void> {
     const stream = (await this.docker.getEvents({
-      filters: { type: ['container'], label: [`${LABEL_NODE}=${this.nodeName}`], event: ['start', 'die', 'oom', 'destroy'] },
+      filters: { type: ['container'], label: [`${LABEL_NODE}=${this.nodeName}`], event: ['die', 'oom'] },
     })) as NodeJS.ReadableStream & { destroy?: () => void };
     let buffer = '';
     stream.on('data', (chunk: Buffer) => {
@@ -428,8 +445,14 @@ export class DockerRuntime implements ContainerRuntime {
         }
       }
     });
-    stream.on('error', onError);
-    stream.on('end', () => onError(new Error('the Docker event stream ended')));
+    let ended = false;
+    const fail = (err: unknown): void => {
+      if (ended) return;
+      ended = true;
+      onError(err);
+    };
+    stream.on('error', fail);
+    stream.on('end', () => fail(new Error('the Docker event stream ended')));
     return () => stream.destroy?.();
   }
 }

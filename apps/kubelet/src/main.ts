@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { createLogger } from '@minik8s/logging';
+import { FlagError, parseFlags } from '@minik8s/flags';
+import { Kubelet } from './kubelet';
+import { FLAGS, parseCidr, parseNodeLabels, parseTaints } from './options';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const flags = parseFlags('minik8s kubelet', 'The minik8s kubelet: registers its node and runs the pods bound to it on Docker.', FLAGS, argv);
+  if (!flags) return;
+  const logger = createLogger({
+    component: 'kubelet',
+    level: flags.logLevel || undefined,
+    verbosity: flags.v,
+    format: flags.logFormat === 'json' || flags.logFormat === 'pretty' ? flags.logFormat : undefined,
+  });
+  const nodeName = (flags.nodeName || hostname()).toLowerCase();
+  if (!flags.nodeIp) throw new FlagError('--node-ip is required: the IP address pods and other nodes reach this node on');
+  const kubelet = await Kubelet.start({
+    server: flags.server,
+    nodeName,
+    nodeIP: flags.nodeIp,
+    hostname: flags.hostnameOverride || nodeName,
+    podCIDR: flags.podCidr ? parseCidr(flags.podCidr, 'pod-cidr') : undefined,
+    rootDir: resolve(flags.rootDir),
+    dockerHost: flags.dockerHost,
+    podInfraImage: flags.podInfraImage,
+    podNetworkName: flags.podNetworkName || undefined,
+    maxPods: flags.maxPods,
+    nodeLabels: parseNodeLabels(flags.nodeLabels),
+    taints: parseTaints(flags.registerWithTaints),
+    kubeletPort: flags.port,
+    podManifestPath: flags.podManifestPath ? resolve(flags.podManifestPath) : undefined,
+    staticPodIntervalMs: flags.fileCheckFrequency * 1000,
+    clusterDNS: flags.clusterDns,
+    clusterDomain: flags.clusterDomain,
+    resolvConf: flags.resolvConf,
+    nodeStatusUpdateIntervalMs: flags.nodeStatusUpdateFrequency * 1000,
+    resyncIntervalMs: flags.syncFrequency * 1000,
+    logger,
+  });
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    void kubelet.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`Error: ${err instanceof FlagError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

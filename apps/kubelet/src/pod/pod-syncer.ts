@@ -1,0 +1,524 @@
+import { isNotFound, type corev1 } from '@minik8s/api';
+import { ConfigMaps, Pods, Secrets, realClock, type ApiClient, type Clock, type EventRecorder } from '@minik8s/client';
+import type { Logger } from '@minik8s/logging';
+import {
+  RuntimeError,
+  type ContainerConfig,
+  type ContainerRuntime,
+  type ContainerStatus,
+  type PodRef,
+  type SandboxStatus,
+} from '../runtime/container-runtime';
+import { computePodStatus, type WaitingReason } from '../status/pod-status';
+import type { StatusManager } from '../status/status-manager';
+import type { PodSyncer, SyncResult } from '../pod-workers';
+import { Backoff } from './backoff';
+import { ContainerConfigError, expandCommand, quantityValue, resolveEnv, type EnvSources } from './env';
+import { byNewest, computePodActions, containerHash, instancesByName, type ContainerToStart } from './pod-actions';
+import type { VolumeManager } from './volumes';
+import { formatResolvConf, hostsFileFor, resolvConfFor, type DnsSettings } from './dns';
+
+export interface PodSyncerOptions {
+  runtime: ContainerRuntime;
+  client: ApiClient;
+  statusManager: StatusManager;
+  nodeName: string;
+  nodeIP: string;
+  /** Whether the pod network exists (non-host-network pods wait for it). */
+  networkReady: () => boolean;
+  volumes?: VolumeManager;
+  recorder?: EventRecorder;
+  logger?: Logger;
+  clock?: Clock;
+  /** Crash-loop back-off: 10s doubling to 5 minutes in Kubernetes. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Node capacity, for resourceFieldRef limits a container does not set. */
+  nodeResources?: { cpu: number; memory: number };
+  /** Cluster DNS for the pods' resolv.conf (needs `volumes` to write the files). */
+  dns?: DnsSettings;
+  /** Liveness/readiness/startup results, when probes run. */
+  probes?: ProbeResults;
+  /** Decides whether a new pod may run here; a refusal fails it with that reason. */
+  admit?: (pod: corev1.Pod) => { reason: string; message: string } | undefined;
+}
+
+/** What the prober reports to the syncer. */
+export interface ProbeResults {
+  livenessFailed(podUid: string): Set<string>;
+  readiness(): ReadonlyMap<string, boolean>;
+  notStarted(): ReadonlySet<string>;
+  /** Starts/stops probe workers to match the pod's running containers. */
+  update(pod: corev1.Pod, containers: readonly ContainerStatus[], podIP: string): void;
+  forget(podUid: string): void;
+}
+
+function podRef(pod: corev1.Pod): PodRef {
+  return { uid: pod.metadata?.uid ?? '', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default' };
+}
+
+function podDesc(pod: corev1.Pod): string {
+  return `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+}
+
+function cpuLimit(c: corev1.Container): { nanoCpus: number; shares: number } {
+  const limit = c.resources?.limits?.cpu;
+  const request = c.resources?.requests?.cpu ?? limit;
+  return {
+    nanoCpus: limit ? Math.round(quantityValue(limit) * 1e9) : 0,
+    shares: request ? Math.max(2, Math.round(quantityValue(request) * 1024)) : 2,
+  };
+}
+
+/** Kubernetes' default pull policy: Always for `:latest` or no tag, else IfNotPresent. */
+export function pullPolicyOf(c: corev1.Container): string {
+  if (c.imagePullPolicy) return c.imagePullPolicy;
+  const image = c.image ?? '';
+  const afterSlash = image.slice(image.lastIndexOf('/') + 1);
+  if (image.includes('@')) return 'IfNotPresent';
+  return !afterSlash.includes(':') || afterSlash.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+}
+
+/** The kubelet's sync of one pod against Docker: the PodSyncer the pod workers drive. */
+export class KubeletPodSyncer implements PodSyncer {
+  private readonly runtime: ContainerRuntime;
+  private readonly clock: Clock;
+  readonly crashBackoff: Backoff;
+  readonly imageBackoff: Backoff;
+  /** Why each container is waiting, by pod UID and container name. */
+  private readonly reasons = new Map<string, Map<string, WaitingReason>>();
+  private readonly envSources: EnvSources;
+
+  constructor(private readonly options: PodSyncerOptions) {
+    this.runtime = options.runtime;
+    this.clock = options.clock ?? realClock;
+    this.crashBackoff = new Backoff(options.backoffInitialMs ?? 10_000, options.backoffMaxMs ?? 300_000, this.clock);
+    this.imageBackoff = new Backoff(options.backoffInitialMs ?? 10_000, options.backoffMaxMs ?? 300_000, this.clock);
+    const client = options.client;
+    const getOrUndefined = async <T>(get: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await get();
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    };
+    this.envSources = {
+      getConfigMap: (ns, name) => getOrUndefined(() => client.resource(ConfigMaps).namespace(ns).get(name)),
+      getSecret: (ns, name) => getOrUndefined(() => client.resource(Secrets).namespace(ns).get(name)),
+    };
+  }
+
+  private reasonsOf(uid: string): Map<string, WaitingReason> {
+    let m = this.reasons.get(uid);
+    if (!m) this.reasons.set(uid, (m = new Map()));
+    return m;
+  }
+
+  private event(pod: corev1.Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (!this.options.recorder) return;
+    void this.options.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
+  }
+
+  /** Pods this kubelet accepted; the others are refused once (OutOfpods, ...). */
+  readonly admitted = new Set<string>();
+
+  /** Fails the pod with `reason` without running it (admission refusals, deadlines). */
+  private async failPod(pod: corev1.Pod, reason: string, message: string, sandboxes: readonly SandboxStatus[], containers: readonly ContainerStatus[]): Promise<SyncResult> {
+    const status = computePodStatus({
+      pod: this.withLatestStatus(pod),
+      sandboxes,
+      containers,
+      reasons: this.reasonsOf(pod.metadata?.uid ?? ''),
+      hostIP: this.options.nodeIP,
+      now: this.clock.now(),
+    });
+    await this.options.statusManager.setPodStatus(pod, { ...status, phase: 'Failed', reason, message });
+    this.event(pod, 'Warning', reason, message);
+    return { terminal: true };
+  }
+
+  /** The pod with the newest status the API has (a static pod's comes from its mirror). */
+  private withLatestStatus(pod: corev1.Pod): corev1.Pod {
+    const latest = this.options.statusManager.latestStatus?.(pod);
+    return latest ? { ...pod, status: latest } : pod;
+  }
+
+  async syncPod(pod: corev1.Pod): Promise<SyncResult> {
+    const uid = pod.metadata?.uid ?? '';
+    const phase = this.withLatestStatus(pod).status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return { terminal: true };
+    let sandboxes = await this.runtime.listPodSandboxes(uid);
+    let containers = await this.runtime.listContainers(uid);
+    if (!this.admitted.has(uid)) {
+      // Pods that already have containers were admitted by an earlier run of the kubelet.
+      const refusal = sandboxes.length > 0 || containers.length > 0 ? undefined : this.options.admit?.(pod);
+      if (refusal) return this.failPod(pod, refusal.reason, refusal.message, sandboxes, containers);
+      this.admitted.add(uid);
+    }
+    const deadline = pod.spec?.activeDeadlineSeconds;
+    const started = this.withLatestStatus(pod).status?.startTime;
+    const startTime = started ? Date.parse(started) : undefined;
+    let deadlineInMs: number | undefined;
+    if (deadline !== undefined && startTime !== undefined) {
+      deadlineInMs = startTime + deadline * 1000 - this.clock.now();
+      if (deadlineInMs <= 0) return this.failPod(pod, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline', sandboxes, containers);
+    }
+    if (!pod.spec?.hostNetwork && !this.options.networkReady()) {
+      throw new Error('network is not ready: the pod network (podCIDR) is not set up yet');
+    }
+    const actions = computePodActions(pod, sandboxes, containers, { livenessFailed: this.options.probes?.livenessFailed(uid) });
+    const reasons = this.reasonsOf(uid);
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+    let requeueAfterMs: number | undefined;
+    let changed = false;
+
+    if (actions.killPod) {
+      await this.killAll(pod, containers, sandboxes, grace);
+      changed = true;
+    }
+    for (const k of actions.containersToKill) {
+      this.event(pod, 'Normal', 'Killing', `Stopping container ${k.name}`);
+      await this.runtime.stopContainer(k.id, grace);
+      changed = true;
+    }
+
+    let sandboxId = actions.sandboxId;
+    let podIP = '';
+    if (actions.createSandbox) {
+      sandboxId = await this.createSandbox(pod, actions.attempt);
+      changed = true;
+      sandboxes = await this.runtime.listPodSandboxes(uid);
+    }
+    podIP = pod.spec?.hostNetwork ? this.options.nodeIP : (sandboxes.find((s) => s.id === sandboxId)?.ip ?? '');
+
+    const toStart = actions.initContainerToStart ? [actions.initContainerToStart] : actions.containersToStart;
+    for (const start of toStart) {
+      const wait = await this.startContainer(pod, sandboxId, podIP, start, reasons);
+      if (wait === 0) changed = true;
+      else if (wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? wait, wait);
+    }
+
+    if (changed) containers = await this.runtime.listContainers(uid);
+    containers = await this.withTerminationMessages(pod, containers);
+    await this.garbageCollect(pod, containers, sandboxes, sandboxId);
+    this.options.probes?.update(pod, containers, podIP);
+
+    const status = computePodStatus({
+      pod: this.withLatestStatus(pod),
+      sandboxes,
+      containers,
+      reasons,
+      hostIP: this.options.nodeIP,
+      now: this.clock.now(),
+      readiness: this.options.probes?.readiness(),
+      notStarted: this.options.probes?.notStarted(),
+    });
+    await this.options.statusManager.setPodStatus(pod, status);
+    const terminal = status.phase === 'Succeeded' || status.phase === 'Failed';
+    if (deadlineInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? deadlineInMs, deadlineInMs);
+    else if (deadline !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? 1_000, 1_000);
+    return { terminal, requeueAfterMs };
+  }
+
+  private async createSandbox(pod: corev1.Pod, attempt: number): Promise<string> {
+    const spec = pod.spec ?? {};
+    const extraHosts: string[] = [];
+    for (const alias of spec.hostAliases ?? []) for (const h of alias.hostnames ?? []) extraHosts.push(`${h}:${alias.ip}`);
+    const id = await this.runtime.runPodSandbox({
+      pod: podRef(pod),
+      attempt,
+      hostname: (spec.hostname || pod.metadata?.name || '').slice(0, 63),
+      hostNetwork: spec.hostNetwork ?? false,
+      hostPID: spec.hostPID ?? false,
+      hostIPC: spec.hostIPC ?? false,
+      // Pods on the pod network get the kubelet's /etc/hosts mounted; host-network pods get aliases from Docker.
+      extraHosts: spec.hostNetwork ? extraHosts : [],
+      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
+    });
+    this.options.logger?.info({ pod: podDesc(pod), sandbox: id.slice(0, 12), attempt }, 'started pod sandbox');
+    return id;
+  }
+
+  /**
+   * Starts one container, unless it is backing off. Returns 0 when it started, the milliseconds
+   * to wait when it is backing off, undefined when it failed otherwise.
+   */
+  private async startContainer(
+    pod: corev1.Pod,
+    sandboxId: string,
+    podIP: string,
+    start: ToStart,
+    reasons: Map<string, WaitingReason>,
+  ): Promise<number | undefined> {
+    const c = start.container;
+    const name = c.name ?? '';
+    const uid = pod.metadata?.uid ?? '';
+    const key = `${uid}/${name}`;
+    const prev = start.previous;
+    if (prev && prev.state !== 'running') {
+      const finishedAt = prev.finishedAt || prev.createdAt;
+      if (this.crashBackoff.isInBackOffSince(key, finishedAt)) {
+        const delay = this.crashBackoff.get(key);
+        reasons.set(name, {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${formatDuration(delay)} restarting failed container=${name} pod=${podDesc(pod)}`,
+        });
+        this.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+        return Math.max(1, this.crashBackoff.remaining(key, finishedAt));
+      }
+      this.crashBackoff.next(key, finishedAt);
+    }
+
+    // The image.
+    const imageWait = await this.ensureImage(pod, c, reasons);
+    if (imageWait !== 0) return imageWait;
+
+    let config: ContainerConfig;
+    try {
+      const env = await resolveEnv(pod, c, this.envSources, { hostIP: this.options.nodeIP, podIP }, this.options.nodeResources);
+      const { command, args } = expandCommand(c, env);
+      const mounts = this.options.volumes ? await this.options.volumes.mountsFor(pod, c) : [];
+      mounts.push(...(await this.dnsMounts(pod, podIP, mounts.map((m) => m.containerPath))));
+      const messagePath = c.terminationMessagePath || '/dev/termination-log';
+      if (this.options.volumes && !mounts.some((m) => m.containerPath === messagePath)) {
+        const hostPath = await this.options.volumes.createTerminationLog(uid, name, start.restartCount);
+        mounts.push({ hostPath, containerPath: messagePath, readOnly: false });
+      }
+      const sc = c.securityContext ?? {};
+      const psc = pod.spec?.securityContext ?? {};
+      const cpu = cpuLimit(c);
+      const memLimit = c.resources?.limits?.memory;
+      config = {
+        pod: podRef(pod),
+        name,
+        kind: start.kind,
+        image: c.image ?? '',
+        command,
+        args,
+        workingDir: c.workingDir,
+        env,
+        mounts,
+        restartCount: start.restartCount,
+        hash: containerHash(c),
+        tty: c.tty ?? false,
+        stdin: c.stdin ?? false,
+        stdinOnce: c.stdinOnce ?? false,
+        memoryLimit: memLimit ? Math.round(quantityValue(memLimit)) : 0,
+        nanoCpus: cpu.nanoCpus,
+        cpuShares: cpu.shares,
+        privileged: sc.privileged ?? false,
+        runAsUser: sc.runAsUser ?? psc.runAsUser,
+        runAsGroup: sc.runAsGroup ?? psc.runAsGroup,
+        readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
+        sharePid: pod.spec?.shareProcessNamespace ?? false,
+        terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
+      };
+    } catch (err) {
+      const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerConfigError';
+      reasons.set(name, { reason, message: (err as Error).message });
+      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+      return undefined;
+    }
+
+    try {
+      const id = await this.runtime.createContainer(sandboxId, config);
+      this.event(pod, 'Normal', 'Created', `Created container ${name}`);
+      await this.runtime.startContainer(id);
+      this.event(pod, 'Normal', 'Started', `Started container ${name}`);
+      reasons.delete(name);
+      this.options.logger?.debug({ pod: podDesc(pod), container: name, id: id.slice(0, 12), restartCount: start.restartCount }, 'started container');
+      return 0;
+    } catch (err) {
+      const reason = err instanceof RuntimeError ? err.reason : 'RunContainerError';
+      reasons.set(name, { reason, message: (err as Error).message });
+      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+      // The next restart of this container backs off like a crash.
+      return reason === 'RunContainerError' ? 0 : undefined;
+    }
+  }
+
+  /** Termination messages of exited containers, keyed by container ID (they never change). */
+  private readonly messages = new Map<string, string>();
+
+  /**
+   * Fills in the termination message of exited containers: the file at terminationMessagePath,
+   * or with FallbackToLogsOnError and a failure, the last 80 lines of output.
+   */
+  private async withTerminationMessages(pod: corev1.Pod, containers: ContainerStatus[]): Promise<ContainerStatus[]> {
+    const uid = pod.metadata?.uid ?? '';
+    const specs = new Map([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => [c.name ?? '', c]));
+    const out: ContainerStatus[] = [];
+    for (const c of containers) {
+      if (c.state !== 'exited') {
+        out.push(c);
+        continue;
+      }
+      let message = this.messages.get(c.id);
+      if (message === undefined) {
+        message = (await this.options.volumes?.readTerminationLog(uid, c.name, c.restartCount)) ?? '';
+        if (!message && c.exitCode !== 0 && specs.get(c.name)?.terminationMessagePolicy === 'FallbackToLogsOnError') {
+          message = await this.runtime.logs(c.id, 80).catch(() => '');
+        }
+        if (message.length > 4096) message = message.slice(-4096);
+        this.messages.set(c.id, message);
+      }
+      out.push(message ? { ...c, message } : c);
+    }
+    return out;
+  }
+
+  /** /etc/hosts and /etc/resolv.conf managed by the kubelet, unless the container mounts its own. */
+  private async dnsMounts(pod: corev1.Pod, podIP: string, taken: string[]): Promise<{ hostPath: string; containerPath: string; readOnly: boolean }[]> {
+    const volumes = this.options.volumes;
+    if (!volumes || pod.spec?.hostNetwork) return [];
+    const uid = pod.metadata?.uid ?? '';
+    const out: { hostPath: string; containerPath: string; readOnly: boolean }[] = [];
+    const domain = this.options.dns?.clusterDomain ?? 'cluster.local';
+    if (!taken.includes('/etc/hosts')) {
+      out.push({ hostPath: await volumes.writePodFile(uid, 'etc-hosts', hostsFileFor(pod, podIP, domain)), containerPath: '/etc/hosts', readOnly: false });
+    }
+    const conf = this.options.dns ? resolvConfFor(pod.spec ?? {}, pod.metadata?.namespace ?? 'default', this.options.dns) : undefined;
+    if (conf && !taken.includes('/etc/resolv.conf')) {
+      out.push({ hostPath: await volumes.writePodFile(uid, 'resolv.conf', formatResolvConf(conf)), containerPath: '/etc/resolv.conf', readOnly: false });
+    }
+    return out;
+  }
+
+  /** 0 when the image is there; otherwise records why not and returns when to try again. */
+  private async ensureImage(pod: corev1.Pod, c: corev1.Container, reasons: Map<string, WaitingReason>): Promise<number | undefined> {
+    const name = c.name ?? '';
+    const image = c.image ?? '';
+    const policy = pullPolicyOf(c);
+    const present = await this.runtime.imageStatus(image);
+    if (policy === 'Never') {
+      if (present) return 0;
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      reasons.set(name, { reason: 'ErrImageNeverPull', message });
+      this.event(pod, 'Warning', 'ErrImageNeverPull', message);
+      return undefined;
+    }
+    if (present && policy === 'IfNotPresent') return 0;
+    const key = `${pod.metadata?.uid}/${name}/${image}`;
+    const last = this.imageFailures.get(key);
+    if (last !== undefined && this.imageBackoff.isInBackOffSince(key, last)) {
+      if (present) return 0;
+      reasons.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      return Math.max(1, this.imageBackoff.remaining(key, last));
+    }
+    try {
+      this.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+      await this.runtime.pullImage(image);
+      this.imageFailures.delete(key);
+      this.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
+      return 0;
+    } catch (err) {
+      const now = this.clock.now();
+      this.imageBackoff.next(key, now);
+      this.imageFailures.set(key, now);
+      // Without a registry, Always still runs what the engine has (and says so in an event).
+      if (present) {
+        this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}"; using the local image: ${(err as Error).message}`);
+        return 0;
+      }
+      const message = (err as Error).message;
+      reasons.set(name, { reason: 'ErrImagePull', message });
+      this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      return Math.max(1, this.imageBackoff.remaining(key, now));
+    }
+  }
+
+  private readonly imageFailures = new Map<string, number>();
+
+  private async killAll(pod: corev1.Pod, containers: readonly ContainerStatus[], sandboxes: readonly SandboxStatus[], grace: number): Promise<void> {
+    const running = containers.filter((c) => c.state === 'running');
+    await Promise.all(
+      running.map(async (c) => {
+        this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        await this.runtime.stopContainer(c.id, grace);
+      }),
+    );
+    for (const s of sandboxes) if (s.state === 'ready') await this.runtime.stopPodSandbox(s.id);
+  }
+
+  /** Keeps the newest two instances of each container and the current sandbox; removes the rest. */
+  private async garbageCollect(pod: corev1.Pod, containers: readonly ContainerStatus[], sandboxes: readonly SandboxStatus[], sandboxId: string): Promise<void> {
+    for (const kind of ['init', 'regular'] as const) {
+      for (const list of instancesByName(containers, kind).values()) {
+        for (const old of list.sort(byNewest).slice(2)) {
+          if (old.state === 'running') continue;
+          await this.runtime.removeContainer(old.id);
+          this.messages.delete(old.id);
+        }
+      }
+    }
+    for (const s of sandboxes) {
+      if (s.id === sandboxId || s.state === 'ready') continue;
+      const used = containers.some((c) => c.sandboxId === s.id);
+      if (!used) await this.runtime.removePodSandbox(s.id);
+    }
+    void pod;
+  }
+
+  async syncTerminatingPod(pod: corev1.Pod, gracePeriodSeconds: number): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const containers = await this.runtime.listContainers(uid);
+    const sandboxes = await this.runtime.listPodSandboxes(uid);
+    if (pod.metadata?.deletionTimestamp) {
+      this.options.logger?.info({ pod: podDesc(pod), gracePeriodSeconds }, 'killing pod');
+    }
+    await this.killAll(pod, containers, sandboxes, gracePeriodSeconds);
+    this.options.probes?.forget(uid);
+    const after = await this.withTerminationMessages(pod, await this.runtime.listContainers(uid));
+    const status = computePodStatus({
+      pod: this.withLatestStatus(pod),
+      sandboxes: await this.runtime.listPodSandboxes(uid),
+      containers: after,
+      reasons: new Map(),
+      hostIP: this.options.nodeIP,
+      now: this.clock.now(),
+      terminal: true,
+    });
+    await this.options.statusManager.setPodStatus(pod, status);
+  }
+
+  async syncTerminatedPod(pod: corev1.Pod, deleted: boolean): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    if (!deleted) return;
+    await this.removePodResources(uid);
+    this.reasons.delete(uid);
+    this.admitted.delete(uid);
+    this.crashBackoff.gc(`${uid}/`);
+    this.imageBackoff.gc(`${uid}/`);
+    if (pod.metadata?.deletionTimestamp) {
+      try {
+        await this.options.client
+          .resource(Pods)
+          .namespace(pod.metadata.namespace ?? 'default')
+          .delete(pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } });
+        this.options.logger?.info({ pod: podDesc(pod) }, 'pod deleted from the API');
+      } catch (err) {
+        if (!isNotFound(err) && !/precondition|uid/i.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  /** Removes every container and sandbox of a pod, and its volumes. */
+  async removePodResources(uid: string): Promise<void> {
+    for (const c of await this.runtime.listContainers(uid)) {
+      await this.runtime.removeContainer(c.id);
+      this.messages.delete(c.id);
+    }
+    for (const s of await this.runtime.listPodSandboxes(uid)) await this.runtime.removePodSandbox(s.id);
+    await this.options.volumes?.cleanup(uid);
+  }
+}
+
+type ToStart = ContainerToStart;
+
+/** Go's duration format for whole seconds and minutes: 10s, 1m20s, 5m0s. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return `${Math.floor(s / 60)}m${s % 60}s`;
+}
