@@ -3,7 +3,7 @@
 set -euo pipefail
 state="${MINIK8S_HOME:-$HOME/.minik8s}"
 run="$state/local"
-for component in scheduler controller-manager apiserver etcd; do
+for component in kubelet scheduler controller-manager apiserver etcd; do
   pidfile="$run/$component.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     pid=$(cat "$pidfile")
@@ -14,5 +14,12 @@ for component in scheduler controller-manager apiserver etcd; do
   fi
   rm -f "$pidfile"
 done
+# The node's containers and pod network go with it (only this node's: tests may run others).
+node_name=$(cat "$run/node-name" 2>/dev/null || true)
+if [ -n "$node_name" ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  containers=$(docker ps -aq --filter "label=io.minik8s.node=$node_name")
+  [ -n "$containers" ] && docker rm -f $containers >/dev/null
+  docker network rm "minik8s-$node_name" >/dev/null 2>&1 || true
+fi
 rm -rf "$run"
 echo "==> minik8s is down"

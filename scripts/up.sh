@@ -76,6 +76,25 @@ start_component() {
 start_component controller-manager --leader-elect
 start_component scheduler --leader-elect
 
+# One node on this machine's Docker: the kubelet needs the pause image, and the demo its app.
+node_name="${MINIK8S_NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
+missing_images=()
+for image in minik8s/pause:3.9 minik8s/busybox:1.36 minik8s/kubia:v1; do
+  docker image inspect "$image" >/dev/null 2>&1 || missing_images+=("$image")
+done
+if [ ${#missing_images[@]} -gt 0 ]; then
+  log "building the images the node needs (${missing_images[*]})"
+  bash scripts/images/build.sh --only pause,busybox,kubia --skip-app-build
+fi
+echo "$node_name" > "$run/node-name"
+start_component kubelet --node-name "$node_name" --node-ip 127.0.0.1 --root-dir "$run/kubelet"
+node_ready() { node "$repo/bin/minictl.js" get nodes --no-headers 2>/dev/null | grep -Eq "^$node_name +Ready"; }
+if ! wait_until "node $node_name to be Ready" 90 node_ready; then
+  echo "error: the node did not become Ready; its log is $run/kubelet.log" >&2
+  tail -20 "$run/kubelet.log" >&2
+  exit 1
+fi
+
 config="$state/config"
 if [ ! -f "$config" ]; then
   log "writing $config"
@@ -98,12 +117,12 @@ fi
 cat <<TXT
 
 minik8s is up: etcd on 127.0.0.1:$etcd_port, the apiserver on 127.0.0.1:$api_port,
-and the controller-manager and scheduler beside them.
+the controller-manager and scheduler beside them, and node "$node_name" on this machine's Docker.
 Logs are in $run. Try:
 
   npx minictl get namespaces
   npx minictl apply -f deploy/examples/kubia.yaml
-  npx minictl get all
+  npx minictl get all -n demo -o wide      # then: curl http://<pod IP>:8080/
   npx minictl api-resources
 
 Stop it all with: npm run down
