@@ -135,7 +135,10 @@ afterAll(async () => {
 
 describe('node lifecycle controller against a real apiserver', () => {
   it('marks a node whose lease stops Unknown, taints it, evicts its pods after the timeout, and untaints it when it is back', async () => {
-    await runningPod('evicted', 'flaky');
+    // The apiserver's DefaultTolerationSeconds gives a pod 300 s; this one says how long itself.
+    await runningPod('evicted', 'flaky', [
+      { key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: EVICTION_MS / 1000 },
+    ]);
     await runningPod('tolerant', 'flaky', [{ key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 }]);
     await runningPod('bystander', 'steady');
 
@@ -161,7 +164,7 @@ describe('node lifecycle controller against a real apiserver', () => {
     // Its pods are marked not ready at once, so endpoints drop them.
     await waitFor(async () => podReady(await getPod('tolerant')) === 'False', { timeoutMs: 5_000, description: 'pods on flaky not ready' });
 
-    // The pod without a toleration goes after --pod-eviction-timeout; the tolerant one stays.
+    // The pod whose toleration runs out goes after its tolerationSeconds; the tolerant one stays.
     const evicted = await waitFor(
       async () => {
         const pod = await getPod('evicted');
