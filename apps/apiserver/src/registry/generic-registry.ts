@@ -85,8 +85,9 @@ export class GenericRegistry {
     if (!meta.namespace) throw newBadRequest('an empty namespace may not be set during creation');
   }
 
+  /** Creates `input`, which the registry takes over and fills in (callers pass a fresh decode). */
   async create(info: KindInfo, namespace: string | undefined, input: ApiObject, dryRun = false): Promise<ApiObject> {
-    const obj = structuredClone(input) as WithStatus;
+    const obj = input as WithStatus;
     this.checkNamespace(info, namespace, obj);
     const meta = obj.metadata ?? {};
     const wantsGeneratedName = !meta.name && !!meta.generateName;
