@@ -1,5 +1,5 @@
 import type { appsv1, corev1 } from '@minik8s/api';
-import { parseTime } from '../replicaset/active-pods';
+import { parseTime } from '../../shared/pod-conditions';
 import { daemonPodTolerations, NODE_NAME_FIELD } from './node-eligibility';
 
 /** The revision hash a DaemonSet puts on its pods and ControllerRevisions (DefaultDaemonSetUniqueLabelKey). */

@@ -1,5 +1,5 @@
 import type { appsv1, corev1 } from '@minik8s/api';
-import { isPodAvailable, isPodReady } from '../replicaset/active-pods';
+import { isPodAvailable, isPodReady } from '../../shared/pod-conditions';
 import { isPodUpdated, oldestFirst } from './daemon-pods';
 import type { NodeFit } from './node-eligibility';
 

@@ -29,9 +29,9 @@ import type { Controller, ControllerContext, ControllerFactory } from '../../con
 import { controllerRef, getControllerOf } from '../../shared/controller-ref';
 import { RealPodControl, type PodControl } from '../../shared/pod-control';
 import { runQueue } from '../../shared/queue-worker';
-import { isPodAvailable, isPodReady } from '../replicaset/active-pods';
-import { MultiError, toError } from '../replicaset/claim-pods';
-import { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../replicaset/replicaset-controller';
+import { isPodAvailable, isPodReady } from '../../shared/pod-conditions';
+import { MultiError, toError } from '../../shared/multi-error';
+import { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../../shared/slow-start';
 import { claimObjects } from './claim';
 import { DaemonExpectations } from './daemon-expectations';
 import {

@@ -1,5 +1,5 @@
 import type { appsv1, corev1, IntOrString } from '@minik8s/api';
-import { isPodAvailable } from '../replicaset/active-pods';
+import { isPodAvailable } from '../../shared/pod-conditions';
 import { isPodUpdated } from './daemon-pods';
 
 /**

@@ -5,8 +5,9 @@ import type { Controller, ControllerContext, ControllerFactory } from '../../con
 import { controllerRef, getControllerOf } from '../../shared/controller-ref';
 import { RealPodControl, type PodControl } from '../../shared/pod-control';
 import { runQueue } from '../../shared/queue-worker';
-import { claimPods, toError } from '../replicaset/claim-pods';
-import { slowStartBatch } from '../replicaset/replicaset-controller';
+import { claimPods } from '../replicaset/claim-pods';
+import { toError } from '../../shared/multi-error';
+import { slowStartBatch } from '../../shared/slow-start';
 import {
   activePodsToDelete,
   completionIndex,

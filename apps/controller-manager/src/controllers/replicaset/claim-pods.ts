@@ -2,17 +2,8 @@ import { isNotFound, type ApiObject, type corev1, type OwnerReference, type Sele
 import { getControllerOf } from '../../shared/controller-ref';
 import type { PodControl } from '../../shared/pod-control';
 
-/** Several failures of one sync, reported as one error (Kubernetes' utilerrors.Aggregate). */
-export class MultiError extends Error {
-  constructor(readonly errors: readonly Error[]) {
-    super(errors.length === 1 ? errors[0].message : `[${errors.map((e) => e.message).join(', ')}]`);
-    this.name = 'MultiError';
-  }
-}
-
-export function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
+export { MultiError, toError } from '../../shared/multi-error';
+import { MultiError, toError } from '../../shared/multi-error';
 
 /**
  * The patch that sets a pod's ownerReferences to `refs`. A JSON merge patch replaces the whole

@@ -6,14 +6,16 @@ import { controllerRef, getControllerOf } from '../../shared/controller-ref';
 import { RealPodControl, type PodControl } from '../../shared/pod-control';
 import { runQueue } from '../../shared/queue-worker';
 import { isPodActive, isPodReady, podsToDelete } from './active-pods';
-import { claimPods, toError } from './claim-pods';
+import { claimPods } from './claim-pods';
+import { toError } from '../../shared/multi-error';
+import { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../../shared/slow-start';
+export { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../../shared/slow-start';
 import { calculateStatus, statusUpToDate } from './replica-status';
 import { replicaSetKind, replicationControllerKind, type ReplicatedKind, type ReplicatedObject, type ReplicaStatus } from './replicated-kind';
 
 /** At most this many pods are created or deleted per sync (Kubernetes' BurstReplicas). */
 export const BURST_REPLICAS = 500;
 /** The first batch of a slow-start creation round (Kubernetes' SlowStartInitialBatchSize). */
-export const SLOW_START_INITIAL_BATCH_SIZE = 1;
 /** Status writes are retried this many times after a fresh read. */
 const STATUS_UPDATE_RETRIES = 1;
 
@@ -38,24 +40,6 @@ export interface ReplicaControllerDeps<T extends ReplicatedObject> {
   expectations?: Expectations;
   /** Resolves once the listers' caches are filled; run() waits for it before its workers start. */
   waitForCacheSync?: () => Promise<boolean>;
-}
-
-/**
- * Runs `fn` `count` times in batches of 1, 2, 4, … (each batch concurrently), stopping after
- * the first batch with a failure so that a quota or a bad template costs one call, not `count`.
- * Returns how many calls succeeded and the first error.
- */
-export async function slowStartBatch(count: number, initialBatchSize: number, fn: () => Promise<void>): Promise<{ successes: number; error?: Error }> {
-  let remaining = count;
-  let successes = 0;
-  for (let size = Math.min(remaining, initialBatchSize); size > 0; size = Math.min(2 * size, remaining)) {
-    const results = await Promise.allSettled(Array.from({ length: size }, () => fn()));
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    successes += size - failures.length;
-    if (failures.length > 0) return { successes, error: toError(failures[0].reason) };
-    remaining -= size;
-  }
-  return { successes };
 }
 
 /** A create refused because the namespace is terminating: nothing to retry (Kubernetes ignores it). */
