@@ -36,9 +36,18 @@ export class ApiServerHarness {
   }
 
   static async start(options: ApiServerHarnessOptions): Promise<ApiServerHarness> {
-    const harness = new ApiServerHarness(options, await freePort(), await freePort());
-    await harness.startProcess();
-    return harness;
+    // A port found free can be taken by another process before the apiserver binds it; then
+    // the start is tried again on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+      const harness = new ApiServerHarness(options, await freePort(), await freePort());
+      try {
+        await harness.startProcess();
+        return harness;
+      } catch (err) {
+        await harness.kill();
+        if (attempt >= 3 || !/EADDRINUSE|address already in use/i.test(harness.output)) throw err;
+      }
+    }
   }
 
   private async startProcess(): Promise<void> {
