@@ -98,6 +98,48 @@ describe('scheduler with hollow nodes', () => {
     expect(await runningOn('late')).toBe('zone-a-3');
   });
 
+  it('spreads anti-affine pods one per node, and by a topology spread constraint', async () => {
+    const antiAffinity: corev1.Affinity = {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'kubernetes.io/hostname' },
+        ],
+      },
+    };
+    const zoneA = { 'topology.kubernetes.io/zone': 'a' };
+    for (let i = 0; i < 4; i++) {
+      const p = pod(`cache-${i}`, '50m', { affinity: antiAffinity, nodeSelector: zoneA });
+      p.metadata = { ...p.metadata, labels: { app: 'cache' } };
+      await cluster.createPod(p);
+    }
+    const cacheNodes = await Promise.all([0, 1, 2, 3].map((i) => runningOn(`cache-${i}`)));
+    expect(new Set(cacheNodes).size).toBe(4);
+    const extra = pod('cache-4', '50m', { affinity: antiAffinity, nodeSelector: zoneA });
+    extra.metadata = { ...extra.metadata, labels: { app: 'cache' } };
+    await cluster.createPod(extra);
+    const refused = await waitFor(
+      async () => {
+        const condition = podScheduledCondition(await cluster.getPod('cache-4'));
+        return condition?.status === 'False' ? condition : undefined;
+      },
+      { description: 'cache-4 Unschedulable' },
+    );
+    expect(refused.message).toContain("didn't match pod anti-affinity rules");
+
+    for (let i = 0; i < 4; i++) {
+      const p = pod(`spread-${i}`, '50m', {
+        nodeSelector: zoneA,
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } },
+        ],
+      });
+      p.metadata = { ...p.metadata, labels: { app: 'spread' } };
+      await cluster.createPod(p);
+    }
+    const spreadNodes = await Promise.all([0, 1, 2, 3].map((i) => runningOn(`spread-${i}`)));
+    expect(new Set(spreadNodes).size).toBe(4);
+  });
+
   it('preempts a lower-priority pod on a hollow node for a higher-priority one', async () => {
     await cluster.client.resource(PriorityClasses).create({ metadata: { name: 'hollow-low' }, value: 10 });
     await cluster.client.resource(PriorityClasses).create({ metadata: { name: 'hollow-high' }, value: 1000 });
