@@ -32,7 +32,7 @@ import { runQueue } from '../../shared/queue-worker';
 import { isPodAvailable, isPodReady } from '../../shared/pod-conditions';
 import { MultiError, toError } from '../../shared/multi-error';
 import { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../../shared/slow-start';
-import { claimObjects } from './claim';
+import { claimObjects } from '../../shared/claim';
 import { DaemonExpectations } from './daemon-expectations';
 import {
   CONTROLLER_REVISION_HASH_LABEL,

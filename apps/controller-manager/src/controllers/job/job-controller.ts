@@ -5,7 +5,7 @@ import type { Controller, ControllerContext, ControllerFactory } from '../../con
 import { controllerRef, getControllerOf } from '../../shared/controller-ref';
 import { RealPodControl, type PodControl } from '../../shared/pod-control';
 import { runQueue } from '../../shared/queue-worker';
-import { claimPods } from '../replicaset/claim-pods';
+import { claimPods } from '../../shared/claim-pods';
 import { toError } from '../../shared/multi-error';
 import { slowStartBatch } from '../../shared/slow-start';
 import {

@@ -6,7 +6,7 @@ import { controllerRef, getControllerOf } from '../../shared/controller-ref';
 import { RealPodControl, type PodControl } from '../../shared/pod-control';
 import { runQueue } from '../../shared/queue-worker';
 import { isPodActive, isPodReady, podsToDelete } from './active-pods';
-import { claimPods } from './claim-pods';
+import { claimPods } from '../../shared/claim-pods';
 import { toError } from '../../shared/multi-error';
 import { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../../shared/slow-start';
 export { slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../../shared/slow-start';

@@ -1,6 +1,6 @@
 import { isNotFound, type ApiObject, type OwnerReference, type Selector } from '@minik8s/api';
-import { getControllerOf } from '../../shared/controller-ref';
-import { MultiError, toError } from '../../shared/multi-error';
+import { getControllerOf } from './controller-ref';
+import { MultiError, toError } from './multi-error';
 
 /**
  * The merge patch that sets an object's ownerReferences to `refs`. A merge patch replaces the
