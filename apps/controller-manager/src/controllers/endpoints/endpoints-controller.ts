@@ -11,8 +11,7 @@ import {
   LABEL_HEADLESS_SERVICE,
   selectedPods,
   serviceSelector,
-  servicesForPod,
-  servicesToUpdateOnPodChange,
+  serviceKeyHandlers,
 } from '../endpointslice/endpoint-util';
 import { TriggerTimeTracker } from '../endpointslice/trigger-time-tracker';
 import { ANNOTATION_OVER_CAPACITY, capacityAnnotationCorrect, computeSubsets, OVER_CAPACITY_TRUNCATED, subsetsEqual, truncateSubsets } from './subsets';
@@ -120,22 +119,11 @@ export class EndpointsController implements Controller {
   // ---- event handlers: they only queue Service keys ----
 
   serviceHandlers(): EventHandlers<corev1.Service> {
-    return {
-      onAdd: (service) => this.queue.add(keyOf(service)),
-      onUpdate: (_old, cur) => this.queue.add(keyOf(cur)),
-      onDelete: (service) => this.queue.add(keyOf(service)),
-    };
+    return serviceKeyHandlers(this.queue, this.deps.services).services;
   }
 
   podHandlers(): EventHandlers<corev1.Pod> {
-    const queueAll = (keys: Set<string>): void => {
-      for (const key of keys) this.queue.add(key);
-    };
-    return {
-      onAdd: (pod) => queueAll(servicesForPod(this.deps.services, pod)),
-      onUpdate: (old, cur) => queueAll(servicesToUpdateOnPodChange(this.deps.services, old, cur)),
-      onDelete: (pod) => queueAll(servicesForPod(this.deps.services, pod)),
-    };
+    return serviceKeyHandlers(this.queue, this.deps.services).pods;
   }
 
   /** A deleted Endpoints of a Service that is still there is written again. */

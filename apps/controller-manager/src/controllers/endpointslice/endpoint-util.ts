@@ -2,7 +2,7 @@
 // belong in a Service's endpoints, which port a service port reaches on a pod, and which
 // Services a pod event concerns. (Kubernetes keeps the same helpers in k8s.io/endpointslice/util.)
 import { selectorFromSet, type corev1, type Selector } from '@minik8s/api';
-import type { Lister } from '@minik8s/client';
+import { keyOf, type EventHandlers, type Lister, type WorkQueue } from '@minik8s/client';
 
 /** Labels every EndpointSlice of a Service carries. */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
@@ -181,4 +181,29 @@ export function compareStrings(a: string, b: string): number {
 /** A Kubernetes-style RFC 3339 time: UTC, fractional seconds only when there are any. */
 export function formatTriggerTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.000Z$/, 'Z').replace(/(\.\d*?)0+Z$/, '$1Z');
+}
+
+/**
+ * The informer handlers both endpoint controllers share: a Service change queues that Service,
+ * a pod change queues every Service that selects (or selected) the pod.
+ */
+export function serviceKeyHandlers(
+  queue: WorkQueue<string>,
+  services: Lister<corev1.Service>,
+): { services: EventHandlers<corev1.Service>; pods: EventHandlers<corev1.Pod> } {
+  const queueAll = (keys: Set<string>): void => {
+    for (const key of keys) queue.add(key);
+  };
+  return {
+    services: {
+      onAdd: (service) => queue.add(keyOf(service)),
+      onUpdate: (_old, cur) => queue.add(keyOf(cur)),
+      onDelete: (service) => queue.add(keyOf(service)),
+    },
+    pods: {
+      onAdd: (pod) => queueAll(servicesForPod(services, pod)),
+      onUpdate: (old, cur) => queueAll(servicesToUpdateOnPodChange(services, old, cur)),
+      onDelete: (pod) => queueAll(servicesForPod(services, pod)),
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { isForbidden, isNotFound, type corev1, type discoveryv1 } from '@minik8s/api';
-import { EndpointSlices, keyOf, Nodes, Pods, Services, splitKey, WorkQueue, type EventHandlers, type EventRecorder, type Lister } from '@minik8s/client';
+import { EndpointSlices, Nodes, Pods, Services, splitKey, WorkQueue, type EventHandlers, type EventRecorder, type Lister } from '@minik8s/client';
 import type { Logger } from '@minik8s/logging';
 import type { Controller, ControllerContext, ControllerFactory } from '../../controller';
 import { runQueue } from '../../shared/queue-worker';
@@ -11,8 +11,7 @@ import {
   LABEL_SERVICE_NAME,
   selectedPods,
   serviceSelector,
-  servicesForPod,
-  servicesToUpdateOnPodChange,
+  serviceKeyHandlers,
 } from './endpoint-util';
 import { DEFAULT_MAX_ENDPOINTS_PER_SLICE, planSlices } from './reconciler';
 import { EndpointSliceTracker } from './slice-tracker';
@@ -118,22 +117,11 @@ export class EndpointSliceController implements Controller {
   // ---- event handlers: they only queue Service keys ----
 
   serviceHandlers(): EventHandlers<corev1.Service> {
-    return {
-      onAdd: (service) => this.queue.add(keyOf(service)),
-      onUpdate: (_old, cur) => this.queue.add(keyOf(cur)),
-      onDelete: (service) => this.queue.add(keyOf(service)),
-    };
+    return serviceKeyHandlers(this.queue, this.deps.services).services;
   }
 
   podHandlers(): EventHandlers<corev1.Pod> {
-    const queueAll = (keys: Set<string>): void => {
-      for (const key of keys) this.queue.add(key);
-    };
-    return {
-      onAdd: (pod) => queueAll(servicesForPod(this.deps.services, pod)),
-      onUpdate: (old, cur) => queueAll(servicesToUpdateOnPodChange(this.deps.services, old, cur)),
-      onDelete: (pod) => queueAll(servicesForPod(this.deps.services, pod)),
-    };
+    return serviceKeyHandlers(this.queue, this.deps.services).pods;
   }
 
   /** Slice changes matter only when somebody else made them. */
