@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type batchv1, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Jobs, MERGE_PATCH, Namespaces, Pods, realClock } from '@minik8s/client';
+import { ApiClient, EventRecorder, InformerFactory, Jobs, MERGE_PATCH, Namespaces, Pods, realClock, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
 import type { Controller, ControllerContext } from '../../controller';
@@ -259,22 +259,28 @@ describe('Job controller against a real apiserver', () => {
 
   it('deletes a finished Job after ttlSecondsAfterFinished', async () => {
     const ns = await namespace('job-ttl');
+    const jobs = client.resource(Jobs).namespace(ns);
+    // Polling could miss the short window between Complete and the deletion on a busy machine;
+    // the watch sees every state the Job passes through.
+    const listed = await jobs.list();
+    const watch: WatchStream<batchv1.Job> = jobs.watch({ resourceVersion: listed.resourceVersion });
+    const events: TypedWatchEvent<batchv1.Job>[] = [];
+    const watching = (async () => {
+      for await (const event of watch) events.push(event);
+    })().catch(() => undefined);
     const k = kubelet(ns, runThen('Succeeded'));
     try {
-      await client.resource(Jobs).namespace(ns).create(job('short', { completions: 1, parallelism: 1, ttlSecondsAfterFinished: 1 }));
-      await waitForCondition(ns, 'short', 'Complete');
-      await waitFor(
-        async () => {
-          try {
-            await client.resource(Jobs).namespace(ns).get('short');
-            return false;
-          } catch (err) {
-            return isNotFound(err);
-          }
-        },
-        { timeoutMs: 10_000, intervalMs: 100, description: 'the Job deleted by its TTL' },
-      );
+      await jobs.create(job('short', { completions: 1, parallelism: 1, ttlSecondsAfterFinished: 1 }));
+      await waitFor(() => events.some((e) => e.type === 'DELETED'), { timeoutMs: 20_000, description: 'the Job deleted by its TTL' });
+      const completed = events.find((e) => e.object.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
+      expect(completed, 'the Job completed before it was deleted').toBeDefined();
+      const completionTime = Date.parse(completed?.object.status?.completionTime ?? '');
+      expect(events.findIndex((e) => e === completed)).toBeLessThan(events.findIndex((e) => e.type === 'DELETED'));
+      expect(Number.isNaN(completionTime)).toBe(false);
+      await expect(jobs.get('short')).rejects.toSatisfy(isNotFound);
     } finally {
+      watch.close();
+      await watching;
       await k.stop();
     }
   });
