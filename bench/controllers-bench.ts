@@ -1,6 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { appsv1 } from '@minik8s/api';
+import type { appsv1, corev1 } from '@minik8s/api';
 import { ApiClient, Deployments, Namespaces, Pods, ReplicaSets, type WatchStream } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { Component, cpuOf, startControllerManager, startHollowNodes, startScheduler } from './components';
@@ -47,6 +47,14 @@ class Observer {
   podsDeleted = 0;
   /** Most pods that existed at once (ADDED − DELETED, terminating ones included) since the last reset. */
   peakPods = 0;
+  /** Most pods at once that were neither terminating nor finished: what maxSurge bounds. */
+  peakActivePods = 0;
+  /** Highest Deployment status.replicas, and highest sum of ReplicaSet spec.replicas, since the last reset. */
+  peakStatusReplicas = 0;
+  peakSpecReplicas = 0;
+  /** The ReplicaSets' sizes when peakSpecReplicas was reached, e.g. "web-5d8f 1,000 + web-7c9b 279". */
+  peakSpecAt = '';
+  private readonly activePods = new Set<string>();
   private streams: WatchStream<unknown>[] = [];
   private loops: Promise<void>[] = [];
   private error: unknown;
@@ -74,17 +82,25 @@ class Observer {
       );
     };
     await watch(this.client.resource(Deployments).namespace(NS), (type, d) => {
-      if (d.metadata?.name === NAME) this.deployment = type === 'DELETED' ? undefined : d;
+      if (d.metadata?.name !== NAME) return;
+      this.deployment = type === 'DELETED' ? undefined : d;
+      this.peakStatusReplicas = Math.max(this.peakStatusReplicas, d.status?.replicas ?? 0);
     });
     await watch(this.client.resource(ReplicaSets).namespace(NS), (type, rs) => {
       const name = rs.metadata?.name ?? '';
       if (type === 'DELETED') this.replicaSets.delete(name);
       else this.replicaSets.set(name, rs);
+      this.notePeakSpec();
     });
-    await watch(this.client.resource(Pods).namespace(NS), (type) => {
+    await watch(this.client.resource(Pods).namespace(NS), (type, pod: corev1.Pod) => {
       if (type === 'ADDED') this.podsAdded++;
       if (type === 'DELETED') this.podsDeleted++;
       this.peakPods = Math.max(this.peakPods, this.podsAdded - this.podsDeleted);
+      const uid = pod.metadata?.uid ?? '';
+      const phase = pod.status?.phase;
+      if (type === 'DELETED' || pod.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') this.activePods.delete(uid);
+      else this.activePods.add(uid);
+      this.peakActivePods = Math.max(this.peakActivePods, this.activePods.size);
     });
   }
 
@@ -118,6 +134,23 @@ class Observer {
     return true;
   }
 
+  /** Starts the peaks of a new phase from what exists now. */
+  resetPeaks(): void {
+    this.peakPods = this.podsAdded - this.podsDeleted;
+    this.peakActivePods = this.activePods.size;
+    this.peakStatusReplicas = this.deployment?.status?.replicas ?? 0;
+    this.peakSpecReplicas = 0;
+    this.notePeakSpec();
+  }
+
+  private notePeakSpec(): void {
+    let spec = 0;
+    for (const r of this.replicaSets.values()) spec += r.spec?.replicas ?? 0;
+    if (spec <= this.peakSpecReplicas) return;
+    this.peakSpecReplicas = spec;
+    this.peakSpecAt = [...this.replicaSets.values()].map((r) => `${r.metadata?.name} ${fmtInt(r.spec?.replicas ?? 0)}`).join(' + ');
+  }
+
   rsWithImage(image: string): appsv1.ReplicaSet | undefined {
     for (const rs of this.replicaSets.values()) if (rs.spec?.template?.spec?.containers?.[0]?.image === image) return rs;
     return undefined;
@@ -136,6 +169,10 @@ interface Phase {
   created: number;
   deleted: number;
   peakPods: number;
+  peakActivePods: number;
+  peakStatusReplicas: number;
+  peakSpecReplicas: number;
+  peakSpecAt: string;
   cpu: Map<string, number>;
   note: string;
 }
@@ -229,6 +266,10 @@ export async function runControllersSuite(args: readonly string[]): Promise<void
       created: obs.podsAdded,
       deleted: obs.podsDeleted,
       peakPods: obs.peakPods,
+      peakActivePods: obs.peakActivePods,
+      peakStatusReplicas: obs.peakStatusReplicas,
+      peakSpecReplicas: obs.peakSpecReplicas,
+      peakSpecAt: obs.peakSpecAt,
       cpu: cpuSince(before, await cpuNow(cluster, components)),
       note: ok ? '' : `not reached: ${status()}`,
     });
@@ -238,7 +279,7 @@ export async function runControllersSuite(args: readonly string[]): Promise<void
       progress('rolling over to a new image...');
       const added0 = obs.podsAdded;
       const deleted0 = obs.podsDeleted;
-      obs.peakPods = 0;
+      obs.resetPeaks();
       before = await cpuNow(cluster, components);
       const current = await deployments.get(NAME);
       current.spec!.template!.spec!.containers![0].image = IMAGE_V2;
@@ -271,6 +312,10 @@ export async function runControllersSuite(args: readonly string[]): Promise<void
         created: obs.podsAdded - added0,
         deleted: obs.podsDeleted - deleted0,
         peakPods: obs.peakPods,
+        peakActivePods: obs.peakActivePods,
+        peakStatusReplicas: obs.peakStatusReplicas,
+        peakSpecReplicas: obs.peakSpecReplicas,
+        peakSpecAt: obs.peakSpecAt,
         cpu: cpuSince(before, await cpuNow(cluster, components)),
         note: ok ? '' : `not reached: ${rolloutStatus()}`,
       });
@@ -289,6 +334,9 @@ export async function runControllersSuite(args: readonly string[]): Promise<void
           { header: 'pods deleted' },
           { header: 'deleted/s' },
           { header: 'peak pods' },
+          { header: 'peak active' },
+          { header: 'peak RS spec' },
+          { header: 'peak status.replicas' },
         ],
         phases.map((p) => [
           p.name,
@@ -299,12 +347,18 @@ export async function runControllersSuite(args: readonly string[]): Promise<void
           fmtInt(p.deleted),
           fmtInt(p.deleted / p.seconds),
           fmtInt(p.peakPods),
+          fmtInt(p.peakActivePods),
+          fmtInt(p.peakSpecReplicas),
+          fmtInt(p.peakStatusReplicas),
         ]),
       ),
     );
     for (const p of phases) if (p.note) out(`  ${p.name}: ${p.note}`);
+    for (const p of phases) out(`  ${p.name}: peak RS spec ${fmtInt(p.peakSpecReplicas)} = ${p.peakSpecAt}`);
     out('  pods created/deleted = ADDED/DELETED events on a pod watch of the namespace during the phase; per second over the whole phase');
-  out(`  peak pods = most pods in the namespace at once, terminating ones included; a rollover needs ${fmtInt(REPLICAS)} created and deleted, with at most ${fmtInt(REPLICAS * 1.25)} pods (25% surge) not terminating`);
+    out(`  peak pods = most pods in the namespace at once, terminating ones included; peak active = most at once neither terminating nor finished`);
+    out(`  peak RS spec = highest sum of the ReplicaSets' spec.replicas; peak status.replicas = highest Deployment status.replicas`);
+    out(`  a rollover needs ${fmtInt(REPLICAS)} created and deleted; maxSurge 25% bounds RS spec and status.replicas by ${fmtInt(REPLICAS * 1.25)}`);
 
     out(heading('CPU seconds per process during each phase'));
     const names = ['controller-manager', 'scheduler', hollow.name, 'apiserver', 'etcd', 'bench'];

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type appsv1, type corev1 } from '@minik8s/api';
-import { ApiClient, ControllerRevisions, DaemonSets, EventRecorder, Events, InformerFactory, MERGE_PATCH, Namespaces, Nodes, Pods, realClock } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
+import { ControllerRevisions, DaemonSets, Events, MERGE_PATCH, Namespaces, Nodes, Pods, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
 import { getControllerOf } from '../../shared/controller-ref';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { targetNodeName } from './daemon-pods';
 import { daemonSetControllerFactory } from './daemonset-controller';
 
@@ -12,40 +11,16 @@ import { daemonSetControllerFactory } from './daemonset-controller';
 // and no kubelet: `kubeletStep` plays both — it binds each pending pod to the node named in its
 // node affinity, marks bound pods Running and Ready, and finishes graceful deletions.
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void> | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-  // As the controller-manager does: build, start the shared informers, wait, run.
-  const controller = daemonSetControllerFactory(context);
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = controller.run(stop.signal);
+  harness = await ControllerHarness.start({ factories: [daemonSetControllerFactory] });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 const WAIT = { timeoutMs: 20_000, intervalMs: 100 };

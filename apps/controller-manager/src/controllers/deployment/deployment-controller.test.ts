@@ -687,3 +687,32 @@ describe('a whole rollout against a simulated ReplicaSet controller', () => {
     expect(w.deployment().status).toMatchObject({ replicas, updatedReplicas: replicas, availableReplicas: replicas, observedGeneration: w.deployment().metadata?.generation });
   });
 });
+
+describe('a rollout whose old ReplicaSet reports its pods late', () => {
+  // The bench's 1,000-replica rollover: an old ReplicaSet scaled down to 124 still reported the
+  // 250 available pods it was deleting, and the cleanup of "unhealthy" pods scaled it back up.
+  it('keeps the ReplicaSets within maxSurge and never grows the old one', async () => {
+    const replicas = 1000;
+    const w = world(deployment({ replicas, image: NEW, annotations: { [REV]: '1' } }), [replicaSet(OLD, { replicas, available: replicas, revision: 1, desired: replicas, max: 1250 })]);
+    // The new ReplicaSet's pods come up at once; the old one's status shows its spec of two syncs ago.
+    const oldSpecs = [replicas, replicas];
+    for (let step = 0; step < 100; step++) {
+      const oldBefore = w.rs(oldName)?.spec?.replicas ?? 0;
+      await w.sync();
+      const sets = w.replicaSets.list(NS);
+      expect(sets.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0)).toBeLessThanOrEqual(1250);
+      expect(w.rs(oldName)?.spec?.replicas ?? 0).toBeLessThanOrEqual(oldBefore);
+      for (const rs of sets) {
+        const count = rs.metadata?.name === oldName ? oldSpecs[0] : (rs.spec?.replicas ?? 0);
+        w.replicaSets.set({ ...rs, status: { replicas: count, readyReplicas: count, availableReplicas: count, observedGeneration: rs.metadata?.generation } });
+      }
+      oldSpecs.shift();
+      oldSpecs.push(w.rs(oldName)?.spec?.replicas ?? 0);
+      if (getCondition(w.deployment().status, 'Progressing')?.reason === 'NewReplicaSetAvailable') break;
+    }
+    expect(getCondition(w.deployment().status, 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    expect(w.rs(newName)?.spec?.replicas).toBe(replicas);
+    expect(w.rs(oldName)?.spec?.replicas).toBe(0);
+    expect(w.events.events.filter((e) => e.includes(`Scaled up replica set ${oldName}`))).toEqual([]);
+  });
+});

@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { appsv1, corev1, IntOrString } from '@minik8s/api';
-import {
-  ApiClient,
-  Deployments,
-  EventRecorder,
-  Events,
-  InformerFactory,
-  MERGE_PATCH,
-  Namespaces,
-  Pods,
-  realClock,
-  ReplicaSets,
-  type WatchStream,
-} from '@minik8s/client';
+import { Deployments, Events, MERGE_PATCH, Namespaces, Pods, ReplicaSets, type ApiClient, type WatchStream } from '@minik8s/client';
 import { createLogger, silentLogger, type Logger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
+import { waitFor } from '@minik8s/testing';
 import { getControllerOf } from '../../shared/controller-ref';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { replicaSetControllerFactory } from '../replicaset';
 import { deploymentControllerFactory } from './deployment-controller';
 
@@ -28,12 +16,8 @@ const REV = 'deployment.kubernetes.io/revision';
 const HASH = 'pod-template-hash';
 const NEVER_READY = 'registry.invalid/never-ready:1';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stopControllers = new AbortController();
-let controllersRunning: Promise<void[]> | undefined;
 let kubeletStopped = false;
 let kubeletRunning: Promise<void> | undefined;
 
@@ -70,36 +54,15 @@ async function fakeKubelet(): Promise<void> {
 }
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  const logger = testLogger();
-  informers = new InformerFactory(client, { logger });
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }, { logger }),
-    logger,
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-  // As the controller-manager does: build every controller, start the shared informers, wait, run.
-  const controllers: Controller[] = [deploymentControllerFactory(context), replicaSetControllerFactory(context)];
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  controllersRunning = Promise.all(controllers.map((c) => c.run(stopControllers.signal)));
+  harness = await ControllerHarness.start({ factories: [deploymentControllerFactory, replicaSetControllerFactory], logger: testLogger() });
+  client = harness.client;
   kubeletRunning = fakeKubelet();
 }, 60_000);
 
 afterAll(async () => {
   kubeletStopped = true;
   await kubeletRunning;
-  stopControllers.abort();
-  await controllersRunning;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 // ---- helpers ----

@@ -187,6 +187,22 @@ describe('planOldScaleDown: how far old ReplicaSets shrink in one step', () => {
       ],
     },
     {
+      // The bench's rollover: scaled down to 124, the old ReplicaSet still reports the 250 it had.
+      name: 'an old status that still counts pods being deleted never grows the ReplicaSet back',
+      d: deployment(1000, pct('25%'), pct('25%')),
+      olds: [rs('old', 124, { available: 250 })],
+      newRS: rs('new', 1000, { available: 834 }),
+      want: [{ name: 'old', replicas: 0, phase: 'scaleDown' }],
+    },
+    {
+      name: 'pods being deleted are not availability to spend',
+      d: deployment(10, int(0), int(2)),
+      // 6 wanted, 10 still reported: only the 6 (and the new 4) count, so 2 may go, not 6.
+      olds: [rs('old', 6, { available: 10 })],
+      newRS: rs('new', 4, { available: 4 }),
+      want: [{ name: 'old', replicas: 4, phase: 'scaleDown' }],
+    },
+    {
       name: 'no old pods: nothing',
       d: deployment(3, int(1), int(0)),
       olds: [],
@@ -197,6 +213,7 @@ describe('planOldScaleDown: how far old ReplicaSets shrink in one step', () => {
   it.each(cases)('$name', ({ d, olds, newRS, want }) => {
     const plan = planOldScaleDown(d, [...olds, newRS], olds, newRS);
     expect(plan.map((s) => ({ name: s.rs.metadata?.name, replicas: s.replicas, phase: s.phase }))).toEqual(want);
+    for (const step of plan) expect(step.replicas).toBeLessThanOrEqual(step.rs.spec?.replicas ?? 0);
   });
 });
 

@@ -1,7 +1,6 @@
 import type { appsv1, corev1, IntOrString } from '@minik8s/api';
 import { DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, intAnnotation } from './annotations';
 import {
-  availableReplicaCount,
   byCreationTimestamp,
   bySizeNewer,
   bySizeOlder,
@@ -209,13 +208,13 @@ export interface ScaleDownStep {
  * Kubernetes' reconcileOldReplicaSets, as a plan: how far each old ReplicaSet may be scaled down
  * in this step of a rolling update, oldest first. At most allPods - minAvailable - (new
  * ReplicaSet's unavailable pods) go: first pods that are not available anyway (cleanup), then,
- * while more than minAvailable pods are available, available ones.
+ * while more than minAvailable pods are available, available ones. No step grows a ReplicaSet.
  */
 export function planOldScaleDown(d: Deployment, allRSs: readonly (ReplicaSet | undefined)[], oldActive: readonly ReplicaSet[], newRS: ReplicaSet): ScaleDownStep[] {
   if (replicaCount(oldActive) === 0) return [];
   const allPods = replicaCount(allRSs);
   const minAvail = deploymentReplicas(d) - maxUnavailable(d);
-  const newRSUnavailable = specReplicas(newRS) - (newRS.status?.availableReplicas ?? 0);
+  const newRSUnavailable = specReplicas(newRS) - availableWithin(newRS, specReplicas(newRS));
   const maxScaledDown = allPods - minAvail - newRSUnavailable;
   if (maxScaledDown <= 0) return [];
 
@@ -228,7 +227,7 @@ export function planOldScaleDown(d: Deployment, allRSs: readonly (ReplicaSet | u
   for (const rs of olds) {
     if (cleaned >= maxScaledDown) break;
     const replicas = size.get(rs) ?? 0;
-    const available = rs.status?.availableReplicas ?? 0;
+    const available = availableWithin(rs, replicas);
     if (replicas === 0 || replicas === available) continue;
     const count = Math.min(maxScaledDown - cleaned, replicas - available);
     steps.push({ rs, replicas: replicas - count, phase: 'cleanup' });
@@ -237,7 +236,7 @@ export function planOldScaleDown(d: Deployment, allRSs: readonly (ReplicaSet | u
   }
 
   // Then available ones, as long as more than minAvailable stay available.
-  const availableNow = availableReplicaCount([...olds, newRS]);
+  const availableNow = olds.reduce((n, rs) => n + availableWithin(rs, size.get(rs) ?? 0), availableWithin(newRS, specReplicas(newRS)));
   if (availableNow <= minAvail) return steps;
   const budget = availableNow - minAvail;
   let scaledDown = 0;
@@ -251,6 +250,17 @@ export function planOldScaleDown(d: Deployment, allRSs: readonly (ReplicaSet | u
     scaledDown += count;
   }
   return steps;
+}
+
+/**
+ * A ReplicaSet's available pods, counting none beyond `size`. Its status lags its spec: right
+ * after a scale-down it still counts the pods being deleted. Taken at face value, those made the
+ * cleanup step "scale down" an old ReplicaSet from 124 to the 250 its status reported (Kubernetes
+ * refuses that step with an error) and let the scale-down budget spend availability that was
+ * already going. Capped, a step can only shrink a ReplicaSet, and only by what is really there.
+ */
+function availableWithin(rs: ReplicaSet, size: number): number {
+  return Math.min(rs.status?.availableReplicas ?? 0, size);
 }
 
 /**
