@@ -113,7 +113,7 @@ describe('CronJob controller against a real apiserver, on a fake clock', () => {
     expect(await ownedJobs(ns, uid)).toHaveLength(0);
 
     tick(ns, 'tick', first + 5000);
-    const [job1] = await waitFor(async () => ((await ownedJobs(ns, uid)).length === 1 ? ownedJobs(ns, uid) : undefined), { timeoutMs: 10_000, description: 'the first Job' });
+    const [job1] = await waitFor(async () => ((await ownedJobs(ns, uid)).length === 1 ? ownedJobs(ns, uid) : undefined), { timeoutMs: 30_000, description: 'the first Job' });
     expect(job1.metadata?.name).toBe(`tick-${first / MINUTE}`);
     expect(job1.metadata?.annotations?.[CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION]).toBe(new Date(first).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     const s1 = await waitFor(
@@ -121,7 +121,7 @@ describe('CronJob controller against a real apiserver, on a fake clock', () => {
         const s = (await cjs.get('tick')).status;
         return s?.active?.length === 1 ? s : undefined;
       },
-      { timeoutMs: 10_000, description: 'status.active' },
+      { timeoutMs: 30_000, description: 'status.active' },
     );
     expect(s1.active?.[0]).toMatchObject({ kind: 'Job', name: job1.metadata?.name, uid: job1.metadata?.uid });
     expect(Date.parse(s1.lastScheduleTime ?? '')).toBe(first);
@@ -129,13 +129,13 @@ describe('CronJob controller against a real apiserver, on a fake clock', () => {
     // The first run finishes; the next minute starts the second.
     await complete(ns, job1, first + 20_000);
     tick(ns, 'tick', first + MINUTE + 5000);
-    await waitFor(async () => (await ownedJobs(ns, uid)).length === 2, { timeoutMs: 10_000, description: 'the second Job' });
+    await waitFor(async () => (await ownedJobs(ns, uid)).length === 2, { timeoutMs: 30_000, description: 'the second Job' });
     const s2 = await waitFor(
       async () => {
         const s = (await cjs.get('tick')).status;
         return s?.active?.length === 1 && s.lastSuccessfulTime ? s : undefined;
       },
-      { timeoutMs: 10_000, description: 'the first Job leaves active' },
+      { timeoutMs: 30_000, description: 'the first Job leaves active' },
     );
     expect(Date.parse(s2.lastSuccessfulTime ?? '')).toBe(first + 20_000);
     expect(Date.parse(s2.lastScheduleTime ?? '')).toBe(first + MINUTE);
@@ -150,7 +150,7 @@ describe('CronJob controller against a real apiserver, on a fake clock', () => {
         const jobs = await ownedJobs(ns, uid);
         return jobs.length === 1 ? jobs : undefined;
       },
-      { timeoutMs: 10_000, description: 'history pruned to 1' },
+      { timeoutMs: 30_000, description: 'history pruned to 1' },
     );
     expect(left[0].metadata?.name).toBe(job2?.metadata?.name);
   });
@@ -169,11 +169,11 @@ describe('CronJob controller against a real apiserver, on a fake clock', () => {
     controller.queue.add(`${ns}/forbid`);
     controller.queue.add(`${ns}/replace`);
     await waitFor(async () => (await ownedJobs(ns, forbid.metadata?.uid)).length === 1 && (await ownedJobs(ns, replace.metadata?.uid)).length === 1, {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
       description: 'one Job each',
     });
     await waitFor(async () => (await cjs.get('replace')).status?.active?.length === 1 && (await cjs.get('forbid')).status?.active?.length === 1, {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
       description: 'both active',
     });
 
@@ -185,13 +185,13 @@ describe('CronJob controller against a real apiserver, on a fake clock', () => {
         const jobs = await ownedJobs(ns, replace.metadata?.uid);
         return jobs.length === 1 && jobs[0].metadata?.name === `replace-${base / MINUTE + 1}` ? jobs : undefined;
       },
-      { timeoutMs: 10_000, description: 'the Replace run replaced' },
+      { timeoutMs: 30_000, description: 'the Replace run replaced' },
     );
     expect(replaced).toHaveLength(1);
     await waitFor(
       async () =>
         (await client.resource(Events).namespace(ns).list()).items.some((e) => e.reason === 'JobAlreadyActive' && e.involvedObject?.name === 'forbid'),
-      { timeoutMs: 10_000, description: 'JobAlreadyActive event' },
+      { timeoutMs: 30_000, description: 'JobAlreadyActive event' },
     );
     const forbidJobs = await ownedJobs(ns, forbid.metadata?.uid);
     expect(forbidJobs.map((j) => j.metadata?.name)).toEqual([`forbid-${base / MINUTE}`]);

@@ -37,6 +37,16 @@ import {
   wantActiveNonIndexed,
   type BackoffRecord,
 } from './job-util';
+import {
+  failsIndex,
+  hasBackoffLimitPerIndex,
+  indexBackoffRemaining,
+  JOB_INDEX_FAILURE_COUNT_ANNOTATION,
+  JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
+  lastFailedPodByIndex,
+  matchSuccessPolicy,
+  replacementCounts,
+} from './index-policy';
 
 /** At most this many pods are created or deleted per sync (Kubernetes' MaxPodCreateDeletePerSync). */
 const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
@@ -73,6 +83,8 @@ interface Tracking {
   uncountedSucceeded: Set<string>;
   uncountedFailed: Set<string>;
   completed: Set<number>;
+  /** Indexes failed for good (backoffLimitPerIndex), as recorded in status.failedIndexes. */
+  failedIndexes: Set<number>;
   /** Pods whose tracking finalizer must come off. */
   toRelease: corev1.Pod[];
   /** The first FailJob match among newly failed pods. */
@@ -215,6 +227,7 @@ export class JobController implements Controller {
     const now = this.deps.clock.now();
     const spec = job.spec ?? {};
     const indexed = spec.completionMode === 'Indexed';
+    const perIndex = hasBackoffLimitPerIndex(job);
     const ending = hasTrueCondition(job.status, 'FailureTarget') || hasTrueCondition(job.status, 'SuccessCriteriaMet') || !!job.metadata?.deletionTimestamp;
     const released = this.releasedFor(key);
 
@@ -228,6 +241,7 @@ export class JobController implements Controller {
           ...current.status,
           uncountedTerminatedPods: { succeeded: [...tracking.uncountedSucceeded], failed: [...tracking.uncountedFailed] },
           completedIndexes: indexed ? formatIndexIntervals(tracking.completed) : current.status?.completedIndexes,
+          failedIndexes: perIndex ? formatIndexIntervals(tracking.failedIndexes) : current.status?.failedIndexes,
         },
       });
     }
@@ -263,6 +277,7 @@ export class JobController implements Controller {
       uncountedTerminatedPods: { succeeded: [...tracking.uncountedSucceeded], failed: [...tracking.uncountedFailed] },
     };
     if (indexed) status.completedIndexes = formatIndexIntervals(tracking.completed);
+    if (perIndex) status.failedIndexes = formatIndexIntervals(tracking.failedIndexes);
 
     let active = pods.filter((p) => isPodActive(p) && !released.has(p.metadata?.uid ?? ''));
     const suspended = spec.suspend === true;
@@ -280,11 +295,11 @@ export class JobController implements Controller {
       }
     } else {
       const failure = this.failureReason(job, status, tracking, now);
-      const success = !failure && this.succeededAll(job, status, tracking.completed, active.length);
+      const success = failure ? undefined : this.successReason(job, status, tracking.completed, active.length);
       if (failure || success) {
         status.conditions = failure
           ? setCondition(status.conditions, 'FailureTarget', 'True', failure.reason, failure.message, now)
-          : setCondition(status.conditions, 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', now);
+          : setCondition(status.conditions, 'SuccessCriteriaMet', 'True', success?.reason ?? '', success?.message ?? '', now);
         const err = await this.deleteActive(key, job, active, false);
         if (err) manageError ??= err;
         else active = [];
@@ -308,7 +323,7 @@ export class JobController implements Controller {
         status.startTime ??= formatTime(now);
         if (this.expectations.satisfied(key) && !job.metadata?.deletionTimestamp) {
           try {
-            await this.manage(key, job, active, status, tracking.completed, record, now);
+            await this.manage(key, job, pods, active, status, tracking, record, now);
           } catch (err) {
             manageError ??= toError(err);
           }
@@ -338,6 +353,7 @@ export class JobController implements Controller {
       uncountedSucceeded: new Set(job.status?.uncountedTerminatedPods?.succeeded ?? []),
       uncountedFailed: new Set(job.status?.uncountedTerminatedPods?.failed ?? []),
       completed: new Set(indexed ? parseIndexIntervals(job.status?.completedIndexes, completions) : []),
+      failedIndexes: new Set(hasBackoffLimitPerIndex(job) ? parseIndexIntervals(job.status?.failedIndexes, completions) : []),
       toRelease: [],
       changed: false,
     };
@@ -364,6 +380,11 @@ export class JobController implements Controller {
         if (!validIndex) continue;
         const match = spec.podFailurePolicy && pod.status?.phase === 'Failed' ? matchPodFailurePolicy(spec.podFailurePolicy, pod) : { countFailed: true };
         if ('action' in match && match.action === 'FailJob' && t.failJobMessage === undefined) t.failJobMessage = match.message;
+        const perIndexLimit = spec.backoffLimitPerIndex;
+        if (indexed && perIndexLimit !== undefined && ix !== undefined && !t.completed.has(ix) && failsIndex(pod, perIndexLimit, match)) {
+          t.failedIndexes.add(ix);
+          t.changed = true;
+        }
         if (!match.countFailed) continue;
         t.uncountedFailed.add(uid);
         t.changed = true;
@@ -381,15 +402,31 @@ export class JobController implements Controller {
     if (spec.suspend !== true && spec.activeDeadlineSeconds !== undefined && start !== undefined && now - start >= spec.activeDeadlineSeconds * 1000) {
       return { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
     }
+    if (hasBackoffLimitPerIndex(job)) {
+      const failedIndexes = tracking.failedIndexes.size;
+      if (spec.maxFailedIndexes !== undefined && failedIndexes > spec.maxFailedIndexes) {
+        return { reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+      }
+      // Every index has finished, and not all of them well.
+      if (failedIndexes > 0 && failedIndexes + tracking.completed.size >= (spec.completions ?? 0)) {
+        return { reason: 'FailedIndexes', message: 'Job has failed indexes' };
+      }
+    }
     return undefined;
   }
 
-  private succeededAll(job: batchv1.Job, status: batchv1.JobStatus, completed: ReadonlySet<number>, active: number): boolean {
+  /** Why the Job has succeeded, if it has: its successPolicy matched, or enough pods succeeded. */
+  private successReason(job: batchv1.Job, status: batchv1.JobStatus, completed: ReadonlySet<number>, active: number): { reason: string; message: string } | undefined {
     const spec = job.spec ?? {};
-    if (spec.completionMode === 'Indexed') return completed.size >= (spec.completions ?? 0);
+    const reached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
+    if (spec.completionMode === 'Indexed') {
+      const matched = matchSuccessPolicy(spec.successPolicy, spec.completions ?? 0, completed);
+      if (matched) return { reason: 'SuccessPolicy', message: matched };
+      return completed.size >= (spec.completions ?? 0) ? reached : undefined;
+    }
     const succeeded = (status.succeeded ?? 0) + (status.uncountedTerminatedPods?.succeeded?.length ?? 0);
-    if (spec.completions === undefined) return succeeded > 0 && active === 0;
-    return succeeded >= spec.completions;
+    if (spec.completions === undefined) return succeeded > 0 && active === 0 ? reached : undefined;
+    return succeeded >= spec.completions ? reached : undefined;
   }
 
   /** Turns the interim condition into the final one: Failed with its reason, or Complete. */
@@ -398,7 +435,11 @@ export class JobController implements Controller {
     if (target?.status === 'True') {
       status.conditions = setCondition(status.conditions, 'Failed', 'True', target.reason ?? '', target.message ?? '', now);
     } else {
-      status.conditions = setCondition(status.conditions, 'Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', now);
+      // Complete says why, as the interim condition did (CompletionsReached or SuccessPolicy).
+      const met = findCondition(job.status, 'SuccessCriteriaMet');
+      const reason = met?.reason || 'CompletionsReached';
+      const message = met?.message || 'Reached expected number of succeeded pods';
+      status.conditions = setCondition(status.conditions, 'Complete', 'True', reason, message, now);
       status.completionTime = formatTime(now);
     }
   }
@@ -413,14 +454,18 @@ export class JobController implements Controller {
   private async manage(
     key: string,
     job: batchv1.Job,
+    pods: readonly corev1.Pod[],
     active: corev1.Pod[],
     status: batchv1.JobStatus,
-    completed: ReadonlySet<number>,
+    tracking: Tracking,
     record: BackoffRecord,
     now: number,
   ): Promise<void> {
     const spec = job.spec ?? {};
     const parallelism = Math.max(0, spec.parallelism ?? 1);
+    const perIndex = hasBackoffLimitPerIndex(job);
+    // A failed index is done as much as a completed one: no pod runs for it again.
+    const completed = new Set([...tracking.completed, ...tracking.failedIndexes]);
     let doomed: corev1.Pod[];
     let toCreate: (number | undefined)[];
     if (spec.completionMode === 'Indexed') {
@@ -446,8 +491,20 @@ export class JobController implements Controller {
       if (err) throw err;
     }
     toCreate = toCreate.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
+    // With backoffLimitPerIndex each index backs off on its own failures; otherwise the Job does.
+    const lastFailed = perIndex ? lastFailedPodByIndex(pods, job) : new Map<number, corev1.Pod>();
+    if (perIndex) {
+      let soonest = Infinity;
+      toCreate = toCreate.filter((ix) => {
+        const last = ix === undefined ? undefined : lastFailed.get(ix);
+        const wait = last ? indexBackoffRemaining(last, now, this.backoffBaseMs, this.backoffMaxMs) : 0;
+        if (wait > 0) soonest = Math.min(soonest, wait);
+        return wait === 0;
+      });
+      if (soonest !== Infinity) this.queue.addAfter(key, soonest);
+    }
     if (toCreate.length === 0) return;
-    const wait = remainingBackoff(record, now, this.backoffBaseMs, this.backoffMaxMs);
+    const wait = perIndex ? 0 : remainingBackoff(record, now, this.backoffBaseMs, this.backoffMaxMs);
     if (wait > 0) {
       this.logger.debug({ key, waitMs: wait }, 'backing off before creating pods');
       this.queue.addAfter(key, wait);
@@ -463,13 +520,31 @@ export class JobController implements Controller {
     const queue = [...toCreate];
     const { successes, error } = await slowStartBatch(toCreate.length, 1, async () => {
       const ix = queue.shift();
-      const template = ix === undefined ? base : templateForIndex(base, jobName, ix);
+      let template = ix === undefined ? base : templateForIndex(base, jobName, ix);
+      if (perIndex && ix !== undefined) template = this.withIndexFailureCounts(job, template, lastFailed.get(ix));
       const generateName = ix === undefined ? `${jobName}-` : `${jobName}-${ix}-`;
       const pod = await this.deps.podControl.createPod(ns, template, job, ref, generateName);
       active.push(pod);
     });
     for (let skipped = toCreate.length - successes; skipped > 0; skipped--) this.expectations.creationFailed(key);
     if (error) throw error;
+  }
+
+  /** The template of a retry of an index, annotated with the failures of that index so far. */
+  private withIndexFailureCounts(job: batchv1.Job, template: corev1.PodTemplateSpec, lastFailed: corev1.Pod | undefined): corev1.PodTemplateSpec {
+    const counts = lastFailed ? replacementCounts(lastFailed, matchPodFailurePolicy(job.spec?.podFailurePolicy, lastFailed)) : { failures: 0, ignored: 0 };
+    const meta = template.metadata ?? {};
+    return {
+      ...template,
+      metadata: {
+        ...meta,
+        annotations: {
+          ...meta.annotations,
+          [JOB_INDEX_FAILURE_COUNT_ANNOTATION]: String(counts.failures),
+          [JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION]: String(counts.ignored),
+        },
+      },
+    };
   }
 
   /**

@@ -5,6 +5,7 @@ import { silentLogger } from '@minik8s/logging';
 import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
 import type { Controller, ControllerContext } from '../../controller';
 import { newJobController } from './job-controller';
+import { JOB_INDEX_FAILURE_COUNT_ANNOTATION } from './index-policy';
 import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from './job-util';
 import { newTtlAfterFinishedController } from './ttl-after-finished-controller';
 
@@ -108,7 +109,7 @@ function runThen(final: Outcome): (pod: corev1.Pod) => Outcome {
   return (pod) => (pod.status?.phase === 'Running' ? final : 'Running');
 }
 
-async function waitForCondition(ns: string, name: string, type: string, timeoutMs = 20_000): Promise<batchv1.Job> {
+async function waitForCondition(ns: string, name: string, type: string, timeoutMs = 60_000): Promise<batchv1.Job> {
   return waitFor(
     async () => {
       const j = await client.resource(Jobs).namespace(ns).get(name);
@@ -212,6 +213,93 @@ describe('Job controller against a real apiserver', () => {
       await k.stop();
     }
   });
+
+  it('finishes an Indexed Job of 10 completions at parallelism 3 with every index', async () => {
+    const ns = await namespace('job-indexed-10');
+    const k = kubelet(ns, runThen('Succeeded'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('ten', { completions: 10, parallelism: 3, completionMode: 'Indexed' }));
+      const done = await waitForCondition(ns, 'ten', 'Complete', 60_000);
+      expect(done.status).toMatchObject({ succeeded: 10, completedIndexes: '0-9' });
+      expect(done.status?.failed ?? 0).toBe(0);
+      expect(k.maxActive()).toBeLessThanOrEqual(3);
+      const { items } = await client.resource(Pods).namespace(ns).list();
+      const indexes = items.filter((p) => p.status?.phase === 'Succeeded').map((p) => Number(p.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION]));
+      expect(indexes.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await k.stop();
+    }
+  }, 90_000);
+
+  it('retries a failing index backoffLimitPerIndex times, then fails the Job with FailedIndexes', async () => {
+    const ns = await namespace('job-per-index');
+    const ix = (pod: corev1.Pod): string | undefined => pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
+    const step = (pod: corev1.Pod): Outcome => (pod.status?.phase === 'Running' ? (ix(pod) === '1' ? 'Failed' : 'Succeeded') : 'Running');
+    const k = kubelet(ns, step);
+    try {
+      await client.resource(Jobs).namespace(ns).create(job('per', { completions: 4, parallelism: 4, completionMode: 'Indexed', backoffLimitPerIndex: 1 }));
+      const failed = await waitForCondition(ns, 'per', 'Failed', 30_000);
+      expect(failed.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ reason: 'FailedIndexes', message: 'Job has failed indexes' });
+      expect(failed.status).toMatchObject({ failedIndexes: '1', completedIndexes: '0,2-3', succeeded: 3, failed: 2 });
+      const { items } = await client.resource(Pods).namespace(ns).list();
+      const ofIndex1 = items.filter((p) => ix(p) === '1');
+      // The first try and one retry, which knows it is the index's second attempt.
+      expect(ofIndex1.map((p) => p.metadata?.annotations?.[JOB_INDEX_FAILURE_COUNT_ANNOTATION]).sort()).toEqual(['0', '1']);
+    } finally {
+      await k.stop();
+    }
+  }, 60_000);
+
+  it('fails an index at once on a FailIndex rule, and the Job on maxFailedIndexes', async () => {
+    const ns = await namespace('job-fail-index');
+    const ix = (pod: corev1.Pod): string | undefined => pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
+    // Index 2 fails; the others keep running, so only the failed index can end the Job.
+    const k = kubelet(ns, (pod) => (pod.status?.phase === 'Running' && ix(pod) === '2' ? 'Failed' : 'Running'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(
+        job('fi', {
+          completions: 4,
+          parallelism: 4,
+          completionMode: 'Indexed',
+          backoffLimitPerIndex: 3,
+          maxFailedIndexes: 0,
+          podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [1] } }] },
+        }),
+      );
+      const failed = await waitForCondition(ns, 'fi', 'Failed', 30_000);
+      expect(failed.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+        reason: 'MaxFailedIndexesExceeded',
+        message: 'Job has exceeded the specified maximal number of failed indexes',
+      });
+      expect(failed.status?.failedIndexes).toBe('2');
+      const { items } = await client.resource(Pods).namespace(ns).list();
+      // No retry of index 2 despite backoffLimitPerIndex 3, and the running pods are stopped.
+      expect(items.filter((p) => ix(p) === '2')).toHaveLength(1);
+      expect(items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)).toEqual([]);
+    } finally {
+      await k.stop();
+    }
+  }, 60_000);
+
+  it('completes on a successPolicy before every index succeeded, through SuccessCriteriaMet', async () => {
+    const ns = await namespace('job-success-policy');
+    const ix = (pod: corev1.Pod): string | undefined => pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
+    // Index 0 (the leader) succeeds; the workers never finish on their own.
+    const k = kubelet(ns, (pod) => (pod.status?.phase === 'Running' && ix(pod) === '0' ? 'Succeeded' : 'Running'));
+    try {
+      await client.resource(Jobs).namespace(ns).create(
+        job('leader', { completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } }),
+      );
+      const done = await waitForCondition(ns, 'leader', 'Complete', 30_000);
+      expect(done.status?.conditions?.map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
+      for (const c of done.status?.conditions ?? []) expect(c).toMatchObject({ status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+      expect(done.status).toMatchObject({ completedIndexes: '0', succeeded: 1, active: 0 });
+      const { items } = await client.resource(Pods).namespace(ns).list();
+      expect(items.filter((p) => ix(p) !== '0').every((p) => !!p.metadata?.deletionTimestamp)).toBe(true);
+    } finally {
+      await k.stop();
+    }
+  }, 60_000);
 
   it('suspends (deleting active pods) and resumes (recreating them, startTime reset)', async () => {
     const ns = await namespace('job-suspend');

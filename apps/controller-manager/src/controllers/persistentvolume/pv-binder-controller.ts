@@ -49,6 +49,11 @@ export interface PersistentVolumeBinderDeps {
 }
 
 const CLAIM = 'claim:';
+/** Tells external provisioners which of them is to make the claim's volume. */
+const ANN_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
+const ANN_BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
+/** The provisioner of classes whose volumes an administrator makes by hand. */
+const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
 const VOLUME = 'volume:';
 
 function rvNumber(obj: ApiObject | undefined): number {
@@ -64,7 +69,9 @@ function withKind<T extends ApiObject>(obj: T, kind: string): T {
  * matching Available volume (or the one reserved for them), volumes move through
  * Available/Bound/Released, and released volumes are kept (Retain) or deleted (Delete). One
  * worker serves claims and volumes, and volumes this controller just wrote are remembered until
- * the cache catches up, so two claims never get one volume. No dynamic provisioning.
+ * the cache catches up, so two claims never get one volume. Dynamic provisioning is left to
+ * external provisioners (the local-path provisioner): the binder names the provisioner on the
+ * claim and binds the volume it makes, which comes pre-bound to the claim.
  */
 export class PersistentVolumeBinder implements Controller {
   readonly name = 'persistentvolume-binder';
@@ -199,7 +206,8 @@ export class PersistentVolumeBinder implements Controller {
     }
   }
 
-  private async syncUnboundClaim(claim: corev1.PersistentVolumeClaim): Promise<void> {
+  private async syncUnboundClaim(found: corev1.PersistentVolumeClaim): Promise<void> {
+    let claim = found;
     const classes = (n: string): storagev1.StorageClass | undefined => this.deps.classes.get(undefined, n);
     const delayed = waitsForFirstConsumer(claim, classes) && !claim.metadata?.annotations?.[ANN_SELECTED_NODE];
     const pv = findBestMatch(claim, this.volumes());
@@ -208,12 +216,27 @@ export class PersistentVolumeBinder implements Controller {
       await this.bind(pv, claim);
       return;
     }
+    const className = claim.spec?.storageClassName ?? '';
+    const provisioner = className ? classes(className)?.provisioner : undefined;
+    const external = !delayed && !!provisioner && provisioner !== NO_PROVISIONER;
+    if (external && claim.metadata?.annotations?.[ANN_STORAGE_PROVISIONER] !== provisioner) {
+      // An external provisioner (the built-in local-path one among them) makes the volume; name it.
+      const annotations = { ...claim.metadata?.annotations, [ANN_STORAGE_PROVISIONER]: provisioner, [ANN_BETA_STORAGE_PROVISIONER]: provisioner };
+      claim = withKind(await this.deps.api.updateClaim({ ...claim, metadata: { ...claim.metadata, annotations } }), 'PersistentVolumeClaim');
+    }
     if (claim.status?.phase !== 'Pending') await this.setClaimPhase(claim, 'Pending');
     if (delayed) {
       await this.deps.events.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+    } else if (external) {
+      await this.deps.events.event(
+        claim,
+        'Normal',
+        'ExternalProvisioning',
+        `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+      );
     } else {
-      const message = claim.spec?.storageClassName
-        ? `storageclass.storage.k8s.io "${claim.spec.storageClassName}" has no matching persistent volume and dynamic provisioning is not supported`
+      const message = className
+        ? `storageclass.storage.k8s.io "${className}" has no matching persistent volume and dynamic provisioning is not supported`
         : 'no persistent volumes available for this claim and no storage class is set';
       await this.deps.events.event(claim, 'Normal', 'FailedBinding', message);
     }
@@ -261,7 +284,8 @@ export class PersistentVolumeBinder implements Controller {
 
   private async syncVolume(name: string): Promise<void> {
     const found = this.volume(name);
-    if (!found || found.metadata?.deletionTimestamp) return;
+    // A volume being deleted is still synced: its phase tells pv-protection when it may go.
+    if (!found) return;
     const pv = withKind(found, 'PersistentVolume');
     const ref = pv.spec?.claimRef;
     if (!ref) {
@@ -303,6 +327,7 @@ export class PersistentVolumeBinder implements Controller {
   private async release(pv: corev1.PersistentVolume): Promise<void> {
     const volume = await this.setVolumePhase(pv, 'Released');
     const policy = volume.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
+    if (volume.metadata?.deletionTimestamp) return;
     if (policy === 'Delete') {
       try {
         await this.deps.api.deleteVolume(volume.metadata?.name ?? '');

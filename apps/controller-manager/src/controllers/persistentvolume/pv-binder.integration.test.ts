@@ -5,6 +5,7 @@ import { silentLogger } from '@minik8s/logging';
 import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
 import type { Controller, ControllerContext } from '../../controller';
 import { persistentVolumeBinderFactory } from './pv-binder-controller';
+import { newPvcProtectionController, newPvProtectionController } from '../volume-protection';
 
 let etcd: EtcdHarness;
 let apiserver: ApiServerHarness;
@@ -26,7 +27,8 @@ beforeAll(async () => {
     clock: realClock,
     options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
   };
-  const controllers: Controller[] = [persistentVolumeBinderFactory(context)];
+  // The apiserver puts the protection finalizers on every claim and volume; these let them go.
+  const controllers: Controller[] = [persistentVolumeBinderFactory(context), newPvcProtectionController(context), newPvProtectionController(context)];
   informers.start();
   expect(await informers.waitForCacheSync(10_000)).toBe(true);
   running = Promise.all(controllers.map((c) => c.run(stop.signal)));
