@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newNotFound, type corev1, type ObjectMeta } from '@minik8s/api';
-import type { ApiClient, Clock } from '@minik8s/client';
+import type { ApiClient, Clock, EventRecorder } from '@minik8s/client';
 import type { StatusManager } from '../status/status-manager';
 import { FakeRuntime } from '../test/fake-runtime';
 import { formatDuration, KubeletPodSyncer, pullPolicyOf } from './pod-syncer';
@@ -222,6 +222,58 @@ describe('KubeletPodSyncer', () => {
     await expect(s.syncPod(pod({}))).rejects.toThrow('network is not ready');
     await s.syncPod(pod({ hostNetwork: true }));
     expect(runtime.calls).toContain('runPodSandbox p 0');
+  });
+});
+
+describe('KubeletPodSyncer lifecycle hooks and sandbox events', () => {
+  let events: string[];
+  let s: KubeletPodSyncer;
+  beforeEach(() => {
+    events = [];
+    s = new KubeletPodSyncer({
+      runtime,
+      client: stubClient(deleted),
+      statusManager: { setPodStatus: async () => undefined } as unknown as StatusManager,
+      nodeName: 'n1',
+      nodeIP: '192.168.0.2',
+      networkReady: () => true,
+      clock,
+      recorder: { event: async (_o: unknown, type: string, reason: string, message: string) => void events.push(`${type} ${reason} ${message}`) } as unknown as EventRecorder,
+    });
+  });
+
+  it('runs postStart right after the start; a failing one kills the container with FailedPostStartHook', async () => {
+    const spec = { containers: [{ name: 'app', image: 'busybox:1', lifecycle: { postStart: { exec: { command: ['setup'] } } } }] };
+    await s.syncPod(pod(spec));
+    expect(runtime.calls).toEqual(['runPodSandbox p 0', 'createContainer app 0', 'startContainer app', 'exec app setup']);
+    runtime.calls = [];
+    runtime.execResult = { exitCode: 1, output: 'boom' };
+    await s.syncPod(pod(spec, { uid: 'u2' }));
+    expect(runtime.calls).toEqual(['runPodSandbox p 0', 'createContainer app 0', 'startContainer app', 'exec app setup', 'stopContainer app']);
+    expect(events.find((e) => e.startsWith('Warning FailedPostStartHook'))).toBe(
+      'Warning FailedPostStartHook Exec lifecycle hook ([setup]) for Container "app" in Pod "p_default(u2)" failed - error: command \'setup\' exited with 1: , message: "boom"',
+    );
+    expect(events).toContain('Normal Killing FailedPostStartHook');
+  });
+
+  it('runs preStop before stopping a container when the pod terminates', async () => {
+    const p = pod({ containers: [{ name: 'app', image: 'busybox:1', lifecycle: { preStop: { exec: { command: ['drain'] } } } }] });
+    await s.syncPod(p);
+    runtime.calls = [];
+    await s.syncTerminatingPod(p, 30);
+    expect(runtime.calls.slice(0, 2)).toEqual(['exec app drain', 'stopContainer app']);
+    runtime.calls = [];
+    // With no grace period left, the hook is skipped.
+    await s.syncPod(pod(p.spec ?? {}, { uid: 'u3' }));
+    runtime.calls = [];
+    await s.syncTerminatingPod(pod(p.spec ?? {}, { uid: 'u3' }), 0);
+    expect(runtime.calls.filter((c) => c.startsWith('exec'))).toEqual([]);
+  });
+
+  it('reports FailedCreatePodSandBox and leaves the retry to the worker', async () => {
+    runtime.sandboxError = new Error('network minik8s-n1 not found');
+    await expect(s.syncPod(pod({}))).rejects.toThrow('network minik8s-n1 not found');
+    expect(events).toEqual(['Warning FailedCreatePodSandBox Failed to create pod sandbox: network minik8s-n1 not found']);
   });
 });
 

@@ -3,6 +3,8 @@ import { ConfigMaps, Pods, Secrets, realClock, type ApiClient, type Clock, type 
 import type { Logger } from '@minik8s/logging';
 import {
   RuntimeError,
+  type RegistryAuth,
+  type ImageInfo,
   type ContainerConfig,
   type ContainerRuntime,
   type ContainerStatus,
@@ -17,6 +19,15 @@ import { ContainerConfigError, expandCommand, quantityValue, resolveEnv, type En
 import { byNewest, computePodActions, containerHash, instancesByName, type ContainerToStart } from './pod-actions';
 import type { VolumeManager } from './volumes';
 import { formatResolvConf, hostsFileFor, resolvConfFor, type DnsSettings } from './dns';
+import { graceAfterPreStop, runLifecycleHook } from './lifecycle-hooks';
+import { VolumeMountError } from './volume-payloads';
+import { credentialsFor } from './pull-secrets';
+
+/** How soon a pod whose volumes could not be mounted tries again. */
+const MOUNT_RETRY_MS = 2_000;
+
+/** A postStart hook that has not finished by then fails (Kubernetes waits without bound). */
+const POST_START_TIMEOUT_MS = 120_000;
 
 export interface PodSyncerOptions {
   runtime: ContainerRuntime;
@@ -148,8 +159,7 @@ export class KubeletPodSyncer implements PodSyncer {
     const uid = pod.metadata?.uid ?? '';
     const phase = this.withLatestStatus(pod).status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return { terminal: true };
-    let sandboxes = await this.runtime.listPodSandboxes(uid);
-    let containers = await this.runtime.listContainers(uid);
+    let [sandboxes, containers] = await Promise.all([this.runtime.listPodSandboxes(uid), this.runtime.listContainers(uid)]);
     if (!this.admitted.has(uid)) {
       // Pods that already have containers were admitted by an earlier run of the kubelet.
       const refusal = sandboxes.length > 0 || containers.length > 0 ? undefined : this.options.admit?.(pod);
@@ -174,32 +184,61 @@ export class KubeletPodSyncer implements PodSyncer {
     let changed = false;
 
     if (actions.killPod) {
+      if (sandboxes.length > 0) this.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       await this.killAll(pod, containers, sandboxes, grace);
       changed = true;
     }
     for (const k of actions.containersToKill) {
-      this.event(pod, 'Normal', 'Killing', `Stopping container ${k.name}`);
-      await this.runtime.stopContainer(k.id, grace);
+      const c = containers.find((x) => x.id === k.id);
+      if (c) await this.killContainer(pod, c, grace, sandboxes, k.message);
+      else await this.runtime.stopContainer(k.id, grace);
       changed = true;
+    }
+
+    const toStart = actions.initContainerToStart ? [actions.initContainerToStart] : actions.containersToStart;
+    // The images' local state is read while the sandbox starts, not after it: one round trip less per new pod.
+    const imageLookups = new Map<string, Promise<ImageInfo | undefined>>();
+    if (actions.createSandbox) {
+      for (const start of toStart) {
+        const image = start.container.image ?? '';
+        if (imageLookups.has(image)) continue;
+        const lookup = this.runtime.imageStatus(image);
+        lookup.catch(() => undefined);
+        imageLookups.set(image, lookup);
+      }
     }
 
     let sandboxId = actions.sandboxId;
     let podIP = '';
     if (actions.createSandbox) {
-      sandboxId = await this.createSandbox(pod, actions.attempt);
+      try {
+        sandboxId = await this.createSandbox(pod, actions.attempt);
+      } catch (err) {
+        // The pod stays Pending (its containers ContainerCreating); the worker retries with back-off.
+        this.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+        throw err;
+      }
       changed = true;
       sandboxes = await this.runtime.listPodSandboxes(uid);
     }
     podIP = pod.spec?.hostNetwork ? this.options.nodeIP : (sandboxes.find((s) => s.id === sandboxId)?.ip ?? '');
 
-    const toStart = actions.initContainerToStart ? [actions.initContainerToStart] : actions.containersToStart;
     for (const start of toStart) {
-      const wait = await this.startContainer(pod, sandboxId, podIP, start, reasons);
+      const wait = await this.startContainer(pod, sandboxId, podIP, start, reasons, imageLookups);
       if (wait === 0) changed = true;
       else if (wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? wait, wait);
     }
 
     if (changed) containers = await this.runtime.listContainers(uid);
+    if (this.options.volumes && !changed && containers.some((c) => c.state === 'running')) {
+      const refreshed = await this.options.volumes.refresh(pod, podIP);
+      if (refreshed.length > 0) this.options.logger?.debug({ pod: podDesc(pod), volumes: refreshed }, 'updated volume contents');
+      const over = await this.options.volumes.emptyDirOverLimit(pod);
+      if (over) {
+        // As the eviction manager: the pod fails and its containers are stopped.
+        return this.failPod(pod, 'Evicted', `Usage of EmptyDir volume "${over.volume}" exceeds the limit "${over.limit}". `, sandboxes, containers);
+      }
+    }
     containers = await this.withTerminationMessages(pod, containers);
     await this.garbageCollect(pod, containers, sandboxes, sandboxId);
     this.options.probes?.update(pod, containers, podIP);
@@ -250,6 +289,7 @@ export class KubeletPodSyncer implements PodSyncer {
     podIP: string,
     start: ToStart,
     reasons: Map<string, WaitingReason>,
+    imageLookups: ReadonlyMap<string, Promise<ImageInfo | undefined>> = new Map(),
   ): Promise<number | undefined> {
     const c = start.container;
     const name = c.name ?? '';
@@ -271,14 +311,14 @@ export class KubeletPodSyncer implements PodSyncer {
     }
 
     // The image.
-    const imageWait = await this.ensureImage(pod, c, reasons);
+    const imageWait = await this.ensureImage(pod, c, reasons, imageLookups.get(c.image ?? ''));
     if (imageWait !== 0) return imageWait;
 
     let config: ContainerConfig;
     try {
       const env = await resolveEnv(pod, c, this.envSources, { hostIP: this.options.nodeIP, podIP }, this.options.nodeResources);
       const { command, args } = expandCommand(c, env);
-      const mounts = this.options.volumes ? await this.options.volumes.mountsFor(pod, c) : [];
+      const mounts = this.options.volumes ? await this.options.volumes.mountsFor(pod, c, podIP, env) : [];
       mounts.push(...(await this.dnsMounts(pod, podIP, mounts.map((m) => m.containerPath))));
       const messagePath = c.terminationMessagePath || '/dev/termination-log';
       if (this.options.volumes && !mounts.some((m) => m.containerPath === messagePath)) {
@@ -315,6 +355,12 @@ export class KubeletPodSyncer implements PodSyncer {
         terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
       };
     } catch (err) {
+      if (err instanceof VolumeMountError) {
+        // The container waits in ContainerCreating until the volume can be set up.
+        reasons.delete(name);
+        this.event(pod, 'Warning', 'FailedMount', err.message);
+        return MOUNT_RETRY_MS;
+      }
       const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerConfigError';
       reasons.set(name, { reason, message: (err as Error).message });
       this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
@@ -328,6 +374,16 @@ export class KubeletPodSyncer implements PodSyncer {
       this.event(pod, 'Normal', 'Started', `Started container ${name}`);
       reasons.delete(name);
       this.options.logger?.debug({ pod: podDesc(pod), container: name, id: id.slice(0, 12), restartCount: start.restartCount }, 'started container');
+      const postStart = c.lifecycle?.postStart;
+      if (postStart) {
+        const failure = await runLifecycleHook(postStart, { runtime: this.runtime, pod, container: c, containerId: id, podIP, timeoutMs: POST_START_TIMEOUT_MS });
+        if (failure) {
+          // As the kubelet: the container is killed and restarts (with back-off) per the restart policy.
+          this.event(pod, 'Warning', 'FailedPostStartHook', failure.message);
+          this.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+          await this.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        }
+      }
       return 0;
     } catch (err) {
       const reason = err instanceof RuntimeError ? err.reason : 'RunContainerError';
@@ -386,11 +442,16 @@ export class KubeletPodSyncer implements PodSyncer {
   }
 
   /** 0 when the image is there; otherwise records why not and returns when to try again. */
-  private async ensureImage(pod: corev1.Pod, c: corev1.Container, reasons: Map<string, WaitingReason>): Promise<number | undefined> {
+  private async ensureImage(
+    pod: corev1.Pod,
+    c: corev1.Container,
+    reasons: Map<string, WaitingReason>,
+    lookup?: Promise<ImageInfo | undefined>,
+  ): Promise<number | undefined> {
     const name = c.name ?? '';
     const image = c.image ?? '';
     const policy = pullPolicyOf(c);
-    const present = await this.runtime.imageStatus(image);
+    const present = await (lookup ?? this.runtime.imageStatus(image));
     if (policy === 'Never') {
       if (present) return 0;
       const message = `Container image "${image}" is not present with pull policy of Never`;
@@ -408,7 +469,7 @@ export class KubeletPodSyncer implements PodSyncer {
     }
     try {
       this.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
-      await this.runtime.pullImage(image);
+      await this.runtime.pullImage(image, await this.pullCredentials(pod, image));
       this.imageFailures.delete(key);
       this.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
       return 0;
@@ -430,15 +491,49 @@ export class KubeletPodSyncer implements PodSyncer {
 
   private readonly imageFailures = new Map<string, number>();
 
+  /** Registry credentials for `image` from the pod's imagePullSecrets; missing secrets are reported, not fatal. */
+  private async pullCredentials(pod: corev1.Pod, image: string): Promise<RegistryAuth[]> {
+    const names = (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? '').filter((n) => n);
+    if (names.length === 0) return [];
+    const ns = pod.metadata?.namespace ?? 'default';
+    const secrets: corev1.Secret[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const secret = await this.envSources.getSecret(ns, name);
+      if (secret) secrets.push(secret);
+      else missing.push(name);
+    }
+    if (missing.length > 0) {
+      this.event(pod, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+    }
+    return credentialsFor(image, secrets);
+  }
+
   private async killAll(pod: corev1.Pod, containers: readonly ContainerStatus[], sandboxes: readonly SandboxStatus[], grace: number): Promise<void> {
     const running = containers.filter((c) => c.state === 'running');
-    await Promise.all(
-      running.map(async (c) => {
-        this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-        await this.runtime.stopContainer(c.id, grace);
-      }),
-    );
+    await Promise.all(running.map((c) => this.killContainer(pod, c, grace, sandboxes)));
     for (const s of sandboxes) if (s.state === 'ready') await this.runtime.stopPodSandbox(s.id);
+  }
+
+  /**
+   * Stops one container as the kubelet's killContainer does: the preStop hook first (its time
+   * counts against the grace period, at least 2 s remain for the stop signal), then the stop
+   * signal, then SIGKILL when the rest of the grace period runs out.
+   */
+  private async killContainer(pod: corev1.Pod, c: ContainerStatus, grace: number, sandboxes: readonly SandboxStatus[], message?: string): Promise<void> {
+    this.event(pod, 'Normal', 'Killing', message ?? `Stopping container ${c.name}`);
+    const specs = c.kind === 'init' ? pod.spec?.initContainers : pod.spec?.containers;
+    const spec = specs?.find((s) => s.name === c.name);
+    const preStop = spec?.lifecycle?.preStop;
+    let timeout = grace;
+    if (spec && preStop && grace > 0 && c.state === 'running') {
+      const started = this.clock.now();
+      const podIP = pod.spec?.hostNetwork ? this.options.nodeIP : (sandboxes.find((s) => s.id === c.sandboxId)?.ip ?? '');
+      const failure = await runLifecycleHook(preStop, { runtime: this.runtime, pod, container: spec, containerId: c.id, podIP, timeoutMs: grace * 1000 });
+      if (failure) this.event(pod, 'Warning', 'FailedPreStopHook', failure.message);
+      timeout = graceAfterPreStop(grace, this.clock.now() - started);
+    }
+    await this.runtime.stopContainer(c.id, timeout);
   }
 
   /** Keeps the newest two instances of each container and the current sandbox; removes the rest. */
@@ -462,8 +557,7 @@ export class KubeletPodSyncer implements PodSyncer {
 
   async syncTerminatingPod(pod: corev1.Pod, gracePeriodSeconds: number): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
-    const containers = await this.runtime.listContainers(uid);
-    const sandboxes = await this.runtime.listPodSandboxes(uid);
+    const [containers, sandboxes] = await Promise.all([this.runtime.listContainers(uid), this.runtime.listPodSandboxes(uid)]);
     if (pod.metadata?.deletionTimestamp) {
       this.options.logger?.info({ pod: podDesc(pod), gracePeriodSeconds }, 'killing pod');
     }

@@ -4,6 +4,7 @@ import type { Logger } from '@minik8s/logging';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/container-runtime';
 import type { ProbeResults } from '../pod/pod-syncer';
 import { probeHttp, probeTcp, resolvePort, type ProbeResult } from './probe';
+import { probeGrpc } from './grpc-health';
 
 type ProbeType = 'liveness' | 'readiness' | 'startup';
 
@@ -153,6 +154,9 @@ export class ProberManager implements ProbeResults {
       if (w.probe.tcpSocket) {
         const port = resolvePort(w.probe.tcpSocket.port, w.container);
         return await probeTcp(w.probe.tcpSocket.host || w.podIP, port, timeoutMs);
+      }
+      if (w.probe.grpc) {
+        return await probeGrpc(w.podIP, w.probe.grpc.port ?? 0, w.probe.grpc.service ?? '', timeoutMs);
       }
       return { ok: true, output: 'probe type not supported; treated as success' };
     } catch (err) {

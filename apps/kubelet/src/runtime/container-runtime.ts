@@ -108,6 +108,15 @@ export interface ContainerStatus {
   message?: string;
 }
 
+/** Registry credentials for a pull (from a pod's imagePullSecrets), in Docker's AuthConfig shape. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  /** The registry the credentials are for, as the docker config names it. */
+  serveraddress: string;
+  email?: string;
+}
+
 export interface ImageInfo {
   id: string;
   repoTags: string[];
@@ -155,7 +164,10 @@ export interface ContainerRuntime {
 
   /** The local image, or undefined when the engine does not have it. */
   imageStatus(image: string): Promise<ImageInfo | undefined>;
-  /** Pulls an image; throws RuntimeError('ErrImagePull') when that fails. */
-  pullImage(image: string): Promise<ImageInfo>;
+  /**
+   * Pulls an image, trying each of `auths` in turn (anonymously when there are none); throws
+   * RuntimeError('ErrImagePull') when that fails.
+   */
+  pullImage(image: string, auths?: readonly RegistryAuth[]): Promise<ImageInfo>;
   listImages(): Promise<ImageInfo[]>;
 }

@@ -9,6 +9,7 @@ import {
   type ContainerStatus,
   type ImageInfo,
   type PodRef,
+  type RegistryAuth,
   type RuntimeVersion,
   type SandboxConfig,
   type SandboxStatus,
@@ -157,22 +158,59 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /** Images known to be present (the pause image): not inspected again before every sandbox. */
+  private readonly presentImages = new Set<string>();
+
   private async ensureLocalImage(image: string): Promise<void> {
-    if (await this.imageStatus(image)) return;
-    await this.pullImage(image);
+    if (this.presentImages.has(image)) return;
+    if (!(await this.imageStatus(image))) await this.pullImage(image);
+    this.presentImages.add(image);
+  }
+
+  /**
+   * Creates a container under its dockershim name. A container of that name left by an earlier
+   * attempt that failed halfway is removed on the 409 only, which saves a round trip per start.
+   */
+  private async createNamed(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer(options);
+    } catch (err) {
+      if (statusCode(err) !== 409 || !options.name) throw err;
+      await this.removeByName(options.name);
+      return this.docker.createContainer(options);
+    }
   }
 
   async runPodSandbox(config: SandboxConfig): Promise<string> {
     await this.ensureLocalImage(this.podInfraImage);
     const name = containerName(config.pod, SANDBOX_CONTAINER_NAME, config.attempt);
-    await this.removeByName(name);
     const labels = {
       ...(config.labels ?? {}),
       ...this.baseLabels(config.pod, SANDBOX_CONTAINER_NAME, TYPE_SANDBOX),
       [LABEL_RESTART_COUNT]: String(config.attempt),
       [LABEL_GRACE_PERIOD]: String(config.terminationGracePeriodSeconds),
     };
-    const container = await this.docker.createContainer({
+    let container: Docker.Container;
+    try {
+      container = await this.createNamed(this.sandboxOptions(name, labels, config));
+    } catch (err) {
+      // The pause image was removed since it was last seen.
+      if (statusCode(err) !== 404) throw err;
+      this.presentImages.delete(this.podInfraImage);
+      await this.ensureLocalImage(this.podInfraImage);
+      container = await this.createNamed(this.sandboxOptions(name, labels, config));
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new RuntimeError('CreatePodSandboxError', `failed to start sandbox container for pod "${config.pod.name}": ${errorMessage(err)}`);
+    }
+    return container.id;
+  }
+
+  private sandboxOptions(name: string, labels: Record<string, string>, config: SandboxConfig): Docker.ContainerCreateOptions {
+    return {
       name,
       Image: this.podInfraImage,
       Hostname: config.hostNetwork ? undefined : config.hostname,
@@ -187,14 +225,7 @@ export class DockerRuntime implements ContainerRuntime {
         DnsOptions: config.dns?.options,
         RestartPolicy: { Name: 'no' },
       },
-    });
-    try {
-      await container.start();
-    } catch (err) {
-      await container.remove({ force: true }).catch(() => undefined);
-      throw new RuntimeError('CreatePodSandboxError', `failed to start sandbox container for pod "${config.pod.name}": ${errorMessage(err)}`);
-    }
-    return container.id;
+    };
   }
 
   async stopPodSandbox(id: string): Promise<void> {
@@ -230,7 +261,6 @@ export class DockerRuntime implements ContainerRuntime {
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
     const name = containerName(config.pod, config.name, config.restartCount);
-    await this.removeByName(name);
     const labels = {
       ...this.baseLabels(config.pod, config.name, TYPE_CONTAINER),
       [LABEL_RESTART_COUNT]: String(config.restartCount),
@@ -241,7 +271,7 @@ export class DockerRuntime implements ContainerRuntime {
     const sandbox = `container:${sandboxId}`;
     const user = config.runAsUser !== undefined ? `${config.runAsUser}${config.runAsGroup !== undefined ? `:${config.runAsGroup}` : ''}` : undefined;
     try {
-      const container = await this.docker.createContainer({
+      const container = await this.createNamed({
         name,
         Image: config.image,
         Entrypoint: config.command && config.command.length > 0 ? config.command : undefined,
@@ -292,6 +322,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.inspected.delete(id);
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {
@@ -302,10 +333,26 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Inspected statuses by container ID, with the list's State they were read at. What inspect adds
+   * (start and finish times, exit code) cannot change while the State stays the same, so a steady
+   * pod costs one list per sync instead of one inspect per container.
+   */
+  private readonly inspected = new Map<string, { state: string; status: ContainerStatus }>();
+
   async listContainers(podUid?: string): Promise<ContainerStatus[]> {
     const list = await this.docker.listContainers({ all: true, filters: this.filters(TYPE_CONTAINER, podUid) });
+    if (!podUid) {
+      const live = new Set(list.map((c) => c.Id));
+      for (const id of this.inspected.keys()) if (!live.has(id)) this.inspected.delete(id);
+    }
     const out: ContainerStatus[] = [];
     for (const c of list) {
+      const cached = this.inspected.get(c.Id);
+      if (cached && cached.state === c.State) {
+        out.push(cached.status);
+        continue;
+      }
       let info: Docker.ContainerInspectInfo;
       try {
         info = await this.docker.getContainer(c.Id).inspect();
@@ -320,7 +367,7 @@ export class DockerRuntime implements ContainerRuntime {
       else if (s.Status === 'created') state = 'created';
       else if (s.Status === 'exited' || s.Status === 'dead') state = 'exited';
       const sandboxId = (info.HostConfig.NetworkMode ?? '').replace(/^container:/, '');
-      out.push({
+      const status: ContainerStatus = {
         id: info.Id,
         pod: podRefFromLabels(labels),
         name: labels[LABEL_CONTAINER_NAME] ?? '',
@@ -337,13 +384,18 @@ export class DockerRuntime implements ContainerRuntime {
         exitCode: s.ExitCode ?? 0,
         oomKilled: s.OOMKilled ?? false,
         error: s.Error ?? '',
-      });
+      };
+      // Only settled states: 'created' or 'restarting' may move on without the list noticing.
+      if (c.State === 'running' || c.State === 'exited' || c.State === 'dead') this.inspected.set(c.Id, { state: c.State, status });
+      out.push(status);
     }
     return out;
   }
 
   async listPodUids(): Promise<Set<string>> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${this.nodeName}`] } });
+    const live = new Set(list.map((c) => c.Id));
+    for (const id of this.inspected.keys()) if (!live.has(id)) this.inspected.delete(id);
     return new Set(list.map((c) => c.Labels[LABEL_POD_UID]).filter((u): u is string => !!u));
   }
 
@@ -401,14 +453,24 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pullImage(image: string): Promise<ImageInfo> {
-    try {
-      const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
-      });
-    } catch (err) {
-      throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${image}": ${errorMessage(err)}`);
+  async pullImage(image: string, auths: readonly RegistryAuth[] = []): Promise<ImageInfo> {
+    // As the kubelet's puller: each matching credential in turn, anonymously when none matches.
+    const attempts: (RegistryAuth | undefined)[] = auths.length > 0 ? [...auths] : [undefined];
+    let lastError: unknown;
+    for (const auth of attempts) {
+      try {
+        const stream = (await this.docker.pull(image, auth ? { authconfig: { ...auth } } : {})) as NodeJS.ReadableStream;
+        await new Promise<void>((resolve, reject) => {
+          this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+        });
+        lastError = undefined;
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (lastError !== undefined) {
+      throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${image}": ${errorMessage(lastError)}`);
     }
     const info = await this.imageStatus(image);
     if (!info) throw new RuntimeError('ErrImagePull', `image "${image}" is not present after pulling it`);

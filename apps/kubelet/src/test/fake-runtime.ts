@@ -4,6 +4,7 @@ import {
   type ContainerRuntime,
   type ContainerStatus,
   type ImageInfo,
+  type RegistryAuth,
   type RuntimeVersion,
   type SandboxConfig,
   type SandboxStatus,
@@ -46,8 +47,11 @@ export class FakeRuntime implements ContainerRuntime {
   async ensurePodNetwork(): Promise<void> {
     this.check();
   }
+  /** When set, runPodSandbox fails with it. */
+  sandboxError: Error | undefined;
   async runPodSandbox(config: SandboxConfig): Promise<string> {
     this.check();
+    if (this.sandboxError) throw this.sandboxError;
     const id = this.id('sb');
     this.calls.push(`runPodSandbox ${config.pod.name} ${config.attempt}`);
     this.sandboxes.set(id, {
@@ -128,15 +132,21 @@ export class FakeRuntime implements ContainerRuntime {
   async logs(id: string): Promise<string> {
     return this.logOutput.get(id) ?? '';
   }
-  async exec(): Promise<{ exitCode: number; output: string }> {
-    return { exitCode: 0, output: '' };
+  /** What exec answers (hooks and probes). */
+  execResult = { exitCode: 0, output: '' };
+  async exec(id: string, command: string[]): Promise<{ exitCode: number; output: string }> {
+    this.calls.push(`exec ${this.containers.get(id)?.name ?? id} ${command.join(' ')}`);
+    return this.execResult;
   }
   async imageStatus(image: string): Promise<ImageInfo | undefined> {
     this.check();
     return this.images.get(image);
   }
-  async pullImage(image: string): Promise<ImageInfo> {
+  /** The credentials of each pull, in order. */
+  readonly pullAuths: (readonly RegistryAuth[])[] = [];
+  async pullImage(image: string, auths: readonly RegistryAuth[] = []): Promise<ImageInfo> {
     this.calls.push(`pullImage ${image}`);
+    this.pullAuths.push(auths);
     if (this.pullFails) throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${image}": no registry`);
     const info = { id: `sha256:${image}`, repoTags: [image], repoDigests: [], size: 1 };
     this.images.set(image, info);
