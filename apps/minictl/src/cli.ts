@@ -3,6 +3,11 @@
 
 import { firstPositional, flagHelp, parseArgs, UsageError } from './args';
 import { applyCommand } from './commands/apply';
+import { attachCommand } from './commands/attach';
+import { cpCommand } from './commands/cp';
+import { execCommand } from './commands/exec';
+import { logsCommand } from './commands/logs';
+import { portForwardCommand } from './commands/port-forward';
 import { apiResourcesCommand } from './commands/api-resources';
 import { configCommand } from './commands/config';
 import { cordonCommand, uncordonCommand } from './commands/cordon';
@@ -28,7 +33,7 @@ const GROUPS: [string, Command[]][] = [
   ['Basic Commands', [createCommand, getCommand, deleteCommand, setCommand]],
   ['Deploy Commands', [rolloutCommand, scaleCommand]],
   ['Cluster Management Commands', [cordonCommand, uncordonCommand, drainCommand, taintCommand]],
-  ['Troubleshooting and Debugging Commands', [describeCommand]],
+  ['Troubleshooting and Debugging Commands', [describeCommand, logsCommand, attachCommand, execCommand, portForwardCommand, cpCommand]],
   ['Advanced Commands', [applyCommand, patchCommand, replaceCommand]],
   ['Settings Commands', [labelCommand, annotateCommand]],
   ['Other Commands', [apiResourcesCommand, configCommand, versionCommand]],

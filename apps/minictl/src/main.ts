@@ -21,6 +21,7 @@ run(process.argv.slice(2), {
   now: () => new Date(),
   signal: controller.signal,
   homeDir: homedir(),
+  stdio: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
 }).then(
   (code) => {
     process.exitCode = code;

@@ -7,12 +7,14 @@ export * as discoveryv1 from './generated/discovery/v1';
 export * as storagev1 from './generated/storage/v1';
 export * as schedulingv1 from './generated/scheduling/v1';
 export * as autoscalingv1 from './generated/autoscaling/v1';
+export * as streamingv1 from './generated/streaming/v1';
 export * from './generated/meta/v1';
 export * from './generated/apiserver/v1';
 
 export * from './errors';
 export * from './codec/json-codec';
 export * from './codec/descriptor-pool';
+export * from './codec/resource-version-splice';
 export * from './scheme/kind-info';
 export * from './scheme/scheme';
 export * from './registry/default-scheme';

@@ -9,3 +9,4 @@ export * from './leader-election';
 export * from './informer-factory';
 export * from './event-recorder';
 export * from './expectations';
+export * from './pod-streams';

@@ -1,0 +1,216 @@
+// logs, exec, attach, port-forward and cp end to end: minictl (in-process and as the real binary,
+// under a real pseudo-terminal for -it) against a real apiserver and a real kubelet on Docker.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { corev1 } from '@minik8s/api';
+import { ApiClient, Pods } from '@minik8s/client';
+import { buildBusyboxImage, buildPauseImage, ensureDockerEngine, freePort, removeDockerObjectsByLabel, TEST_LABEL, waitFor } from '@minik8s/testing';
+import { MINICTL_BIN, REPO_ROOT, TestCluster } from '../test-support';
+
+const run = Math.random().toString(36).slice(2, 8);
+const node = `minictl-streams-${run}`;
+const busybox = `minik8s-minictl-test/busybox:${run}`;
+const pause = `minik8s-minictl-test/pause:${run}`;
+const imageLabel = `${TEST_LABEL}=minictl-streams-${run}`;
+let cluster: TestCluster;
+let client: ApiClient;
+let kubelet: ChildProcess | undefined;
+let kubeletOutput = '';
+const rootDir = mkdtempSync(join(tmpdir(), 'minictl-streams-'));
+
+const POD = `apiVersion: v1
+kind: Pod
+metadata: {name: shell, labels: {app: shell}}
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: ${busybox}
+    imagePullPolicy: Never
+    command: [sh, -c, 'echo first; echo second; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done']
+  - name: web
+    image: ${busybox}
+    imagePullPolicy: Never
+    ports: [{name: http, containerPort: 8080}]
+    command: [sh, -c, 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www']
+`;
+
+/** Runs a command line under a pseudo-terminal (util-linux `script`), feeding it `input`. */
+function underPty(command: string, input: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, ...cluster.env(), TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdin.write(input);
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
+beforeAll(async () => {
+  await ensureDockerEngine();
+  const testLabelValue = `minictl-streams-${run}`;
+  await Promise.all([buildBusyboxImage(busybox, { testLabelValue }), buildPauseImage(pause, { testLabelValue })]);
+  cluster = await TestCluster.start();
+  client = new ApiClient(cluster.address, { timeoutMs: 10_000 });
+  const port = await freePort();
+  kubelet = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin', 'minik8s.js'),
+      'kubelet',
+      `--server=${cluster.address}`,
+      `--node-name=${node}`,
+      '--node-ip=127.0.0.1',
+      '--pod-cidr=10.244.236.0/24',
+      `--pod-network-name=minik8s-minictl-${run}`,
+      `--pod-infra-image=${pause}`,
+      `--root-dir=${rootDir}`,
+      '--address=127.0.0.1',
+      `--port=${port}`,
+      '--log-format=json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  kubelet.stdout?.on('data', (d: Buffer) => (kubeletOutput = (kubeletOutput + d.toString()).slice(-20_000)));
+  kubelet.stderr?.on('data', (d: Buffer) => (kubeletOutput = (kubeletOutput + d.toString()).slice(-20_000)));
+  const applied = await cluster.minictl(['apply', '-f', cluster.file('pod.yaml', POD)]);
+  expect(applied.stderr).toBe('');
+  try {
+    await waitFor(
+      async () => {
+        const pod = (await client.resource(Pods).namespace('default').get('shell')) as corev1.Pod;
+        return pod.status?.phase === 'Running' && (pod.status.containerStatuses ?? []).every((c) => c.ready) ? pod : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, description: 'pod shell Running' },
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nkubelet output:\n${kubeletOutput}`);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  kubelet?.kill('SIGTERM');
+  if (kubelet && kubelet.exitCode === null) await new Promise((resolve) => kubelet?.once('exit', resolve));
+  client?.close();
+  await removeDockerObjectsByLabel(`io.minik8s.node=${node}`).catch(() => undefined);
+  await removeDockerObjectsByLabel(imageLabel).catch(() => undefined);
+  await cluster?.stop();
+  rmSync(rootDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('minictl streams', () => {
+  it('logs: default container, -c, --tail, --timestamps, -l with --prefix', async () => {
+    const plain = await cluster.minictl(['logs', 'shell']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toBe('Defaulted container "main" out of: main, web\n');
+    expect(plain.stdout.startsWith('first\nsecond\n')).toBe(true);
+    const tail = await cluster.minictl(['logs', 'pod/shell', '-c', 'main', '--tail=1', '--timestamps']);
+    expect(tail.stdout).toMatch(/^\S+Z tick \d+\n$/);
+    const selected = await cluster.minictl(['logs', '-l', 'app=shell', '-c', 'main', '--prefix', '--tail=-1']);
+    expect(selected.stdout.split('\n')[0]).toBe('[pod/shell/main] first');
+    const missing = await cluster.minictl(['logs', 'shell', '-c', 'nope']);
+    expect(missing).toMatchObject({ code: 1, stderr: 'Error from server (BadRequest): container nope is not valid for pod shell\n' });
+    const previous = await cluster.minictl(['logs', 'shell', '-c', 'main', '-p']);
+    expect(previous.stderr).toBe('Error from server (BadRequest): previous terminated container "main" in pod "shell" not found\n');
+  });
+
+  it('logs -f follows new lines until interrupted', async () => {
+    const abort = new AbortController();
+    const lines: string[] = [];
+    const following = cluster.minictl(['logs', '-f', 'shell', '-c', 'main', '--tail=0'], {
+      signal: abort.signal,
+      stdout: {
+        write: (text) => {
+          lines.push(...text.split('\n').filter(Boolean));
+          if (lines.length >= 3) abort.abort();
+        },
+      },
+    });
+    const result = await following;
+    expect(result.code).toBe(0);
+    expect(lines.slice(0, 3).every((l) => /^tick \d+$/.test(l))).toBe(true);
+  });
+
+  it("exec: output, and the command's exit code becomes minictl's", async () => {
+    const ok = await cluster.minictl(['exec', 'shell', '-c', 'main', '--', 'sh', '-c', 'echo hi; echo oops >&2']);
+    expect(ok).toEqual({ code: 0, stdout: 'hi\n', stderr: 'oops\n' });
+    const failed = await cluster.minictl(['exec', 'shell', '-c', 'main', '--', 'sh', '-c', 'exit 3']);
+    expect(failed).toEqual({ code: 3, stdout: '', stderr: 'command terminated with exit code 3\n' });
+    const bad = await cluster.minictl(['exec', 'shell', '-c', 'nope', '--', 'true']);
+    expect(bad.stderr).toBe('Error from server (BadRequest): container nope is not valid for pod shell\n');
+    // A workload or Service names its first pod.
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: shell-svc}\nspec: {selector: {app: shell}, ports: [{port: 80}]}\n';
+    expect((await cluster.minictl(['apply', '-f', cluster.file('svc.yaml', svc)])).code).toBe(0);
+    expect(await cluster.minictl(['exec', 'svc/shell-svc', '-c', 'main', '--', 'echo', 'via-service'])).toEqual({ code: 0, stdout: 'via-service\n', stderr: '' });
+    const old = await cluster.minictl(['exec', 'shell', 'true']);
+    expect(old.stderr).toBe('error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n');
+  });
+
+  it('exec -it runs a shell on a real terminal and exits with its code (the real binary)', async () => {
+    const { code, output } = await underPty(`${process.execPath} ${MINICTL_BIN} exec -it shell -c main -- sh`, 'tty; echo "cols=$COLUMNS"; exit 7\n');
+    expect(output).toMatch(/\/dev\/pts\/\d+/);
+    expect(code).toBe(7);
+    expect(output).toContain('command terminated with exit code 7');
+  });
+
+  it('exec -i without a terminal passes stdin and says a TTY cannot be used', async () => {
+    const child = spawn(process.execPath, [MINICTL_BIN, 'exec', '-it', 'shell', '-c', 'main', '--', 'wc', '-l'], { env: { ...process.env, ...cluster.env() } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end('a\nb\nc\n');
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe('3');
+    expect(stderr).toBe('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+  });
+
+  it('port-forward LOCAL:REMOTE carries connections to the pod', async () => {
+    const local = await freePort();
+    const abort = new AbortController();
+    let out = '';
+    const forwarding = cluster.minictl(['port-forward', 'pod/shell', `${local}:http`], { signal: abort.signal, stdout: { write: (t) => void (out += t) } });
+    await waitFor(async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), { timeoutMs: 20_000, description: 'listening' });
+    const body = await new Promise<string>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: local, path: '/', agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(body).toBe('served\n');
+    abort.abort();
+    const result = await forwarding;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Handling connection for ${local}`);
+  });
+
+  it('cp copies a directory into the pod and back out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'minictl-cp-'));
+    try {
+      mkdirSync(join(dir, 'src', 'sub'), { recursive: true });
+      writeFileSync(join(dir, 'src', 'a.txt'), 'alpha\n');
+      writeFileSync(join(dir, 'src', 'sub', 'b.txt'), 'beta\n');
+      const up = await cluster.minictl(['cp', join(dir, 'src'), 'default/shell:/tmp/copied', '-c', 'main']);
+      expect(up).toMatchObject({ code: 0, stderr: '' });
+      const listed = await cluster.minictl(['exec', 'shell', '-c', 'main', '--', 'cat', '/tmp/copied/a.txt', '/tmp/copied/sub/b.txt']);
+      expect(listed.stdout).toBe('alpha\nbeta\n');
+      const down = await cluster.minictl(['cp', 'shell:/tmp/copied', join(dir, 'back'), '-c', 'main']);
+      expect(down).toMatchObject({ code: 0, stderr: '' });
+      expect(readFileSync(join(dir, 'back', 'sub', 'b.txt'), 'utf8')).toBe('beta\n');
+      const file = await cluster.minictl(['cp', 'shell:/tmp/copied/a.txt', join(dir, 'single.txt'), '-c', 'main']);
+      expect(file.code).toBe(0);
+      expect(readFileSync(join(dir, 'single.txt'), 'utf8')).toBe('alpha\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
