@@ -2,6 +2,8 @@ import { runCleanups } from './harness';
 import { runApiSuite } from './api-bench';
 import { runControllersSuite } from './controllers-bench';
 import { runSchedulerSuite } from './sched-bench';
+import { runPodStartupSuite } from './pod-startup-bench';
+import { runNetworkSuite } from './network-bench';
 
 /** `npm run bench -- <suite> [options]`: each suite starts what it measures and stops it again. */
 const SUITES: Record<string, { description: string; run(args: readonly string[]): Promise<void> }> = {
@@ -16,6 +18,14 @@ const SUITES: Record<string, { description: string; run(args: readonly string[])
   controllers: {
     description: 'a 1,000-replica Deployment on 100 hollow nodes: time to available, time to roll over, pods created/deleted per second',
     run: runControllersSuite,
+  },
+  network: {
+    description: 'the proxy in netns: req/s and p99 through a ClusterIP vs. straight at the pod IP; endpoint change → rules with 1,000 Services',
+    run: runNetworkSuite,
+  },
+  'pod-startup': {
+    description: 'a real kubelet on Docker: create → Running/Ready for 1, 10, 30 pods vs. the same containers via dockerode (--pods=1,10,30, --pod-cidr=CIDR)',
+    run: runPodStartupSuite,
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { defaultScheme, type Scheme } from '@minik8s/api';
+import { defaultScheme, streamingv1, type Scheme } from '@minik8s/api';
 import type { Logger } from '@minik8s/logging';
 import { EtcdStore } from '@minik8s/storage';
 import { Admission } from './admission/admission';
@@ -9,6 +9,10 @@ import { NamespaceLifecycle } from './admission/namespace-lifecycle';
 import { ServiceAllocation } from './admission/service-allocation';
 import { PriorityAdmission } from './admission/priority';
 import { DefaultTolerationSeconds } from './admission/default-toleration-seconds';
+import { DefaultStorageClass } from './admission/default-storage-class';
+import { PersistentVolumeClaimResize } from './admission/persistent-volume-claim-resize';
+import { StorageClassReader } from './admission/storage-classes';
+import { StorageObjectInUseProtection } from './admission/storage-object-in-use-protection';
 import { GenericRegistry, type Clock } from './registry/generic-registry';
 import { ObjectKeys } from './registry/object-keys';
 import { ObjectStore } from './registry/object-store';
@@ -18,6 +22,7 @@ import { ensureSystemNamespaces, ensureSystemPriorityClasses } from './server/bo
 import { startHealthServer } from './server/health-server';
 import { ApiMetrics } from './server/metrics';
 import { WatchCaches } from './watch/watch-caches';
+import { PodStreamsProxy } from './streaming/pod-streams-proxy';
 
 export interface ApiServerOptions {
   etcdServers: string[];
@@ -56,10 +61,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     logger: options.logger,
   });
+  const storageClasses = new StorageClassReader(store, scheme, caches);
   const admission = new Admission([
     new NamespaceLifecycle(store, scheme, caches),
     new PriorityAdmission(store, scheme, caches),
     new DefaultTolerationSeconds(),
+    new DefaultStorageClass(storageClasses),
+    new PersistentVolumeClaimResize(storageClasses),
+    new StorageObjectInUseProtection(),
     new ServiceAllocation(etcd, {
       serviceClusterIpRange: options.serviceClusterIpRange ?? '10.96.0.0/12',
       nodePortRange: options.serviceNodePortRange ?? [30000, 32767],
@@ -73,8 +82,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   await ensureSystemNamespacesWithRetry(scheme, registry, options.logger);
   await caches.startAll(scheme.all());
 
-  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 256 * 1024 * 1024,
+    // Channelz bookkeeping (timestamps and counters on every call) serves no one here.
+    'grpc.enable_channelz': 0,
+  });
   server.addService(WATCH_SERVICE, service.implementation());
+  const podStreams = new PodStreamsProxy(registry, scheme, options.logger);
+  server.addService(streamingv1.PodStreamsService, podStreams.implementation());
   const health = new HealthImplementation({ '': 'SERVING', 'minik8s.apiserver.v1.ApiServer': 'SERVING' });
   health.addToServer(server);
   const grpcPort = await new Promise<number>((resolve, reject) => {
@@ -129,6 +145,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         });
       });
       await caches.stop();
+      podStreams.close();
       await drained;
       await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
       etcd.close();

@@ -1,6 +1,8 @@
 import { createLogger } from '@minik8s/logging';
 import { FlagError, parseFlags, type FlagSpec } from '@minik8s/flags';
+import { ApiClient } from '@minik8s/client';
 import { startApiServer } from './apiserver';
+import { KubernetesServiceReconciler, loopbackAddress, resolveAdvertiseAddress } from './kubernetes-service';
 
 const FLAGS = {
   etcdServers: { type: 'list', description: 'List of etcd servers to connect with (scheme://ip:port), comma separated.', default: ['http://127.0.0.1:2379'] },
@@ -12,6 +14,11 @@ const FLAGS = {
   serviceNodePortRange: { type: 'string', description: 'A port range to reserve for services with NodePort visibility.', default: '30000-32767' },
   watchCacheSize: { type: 'number', description: 'Recent events kept per resource for watches that resume from a resourceVersion.', default: 10000 },
   bookmarkInterval: { type: 'number', description: 'Seconds between BOOKMARK events sent to watches that allow them.', default: 60 },
+  advertiseAddress: {
+    type: 'string',
+    description: 'The IP address on which to advertise the apiserver to members of the cluster (the kubernetes Service\'s endpoint). If blank, the --bind-address will be used; if that is 0.0.0.0, the host\'s first non-loopback IPv4 address.',
+  },
+  endpointReconcilerType: { type: 'string', description: 'Keep the default/kubernetes Service and its endpoints: lease or none.', default: 'lease' },
   logLevel: { type: 'string', description: 'Log level: fatal, error, warn, info, debug, trace.' },
   v: { type: 'number', description: 'Log verbosity, klog style (2 = debug, 4 = trace).', default: 0 },
   logFormat: { type: 'string', description: 'Log format: json or pretty (default: pretty on a terminal).' },
@@ -30,6 +37,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!portRange || Number(portRange[1]) > Number(portRange[2])) {
     throw new FlagError(`invalid argument "${flags.serviceNodePortRange}" for "--service-node-port-range" flag: must be of the form MIN-MAX`);
   }
+  if (flags.endpointReconcilerType !== 'lease' && flags.endpointReconcilerType !== 'none') {
+    throw new FlagError(`invalid argument "${flags.endpointReconcilerType}" for "--endpoint-reconciler-type" flag: must be lease or none`);
+  }
+  const advertiseAddress = resolveAdvertiseAddress(flags.advertiseAddress, flags.bindAddress);
   const server = await startApiServer({
     serviceClusterIpRange: flags.serviceClusterIpRange,
     serviceNodePortRange: [Number(portRange[1]), Number(portRange[2])],
@@ -42,9 +53,27 @@ async function main(argv: readonly string[]): Promise<void> {
     bookmarkIntervalMs: flags.bookmarkInterval * 1000,
     logger,
   });
+  let reconciler: KubernetesServiceReconciler | undefined;
+  let loopback: ApiClient | undefined;
+  if (flags.endpointReconcilerType === 'lease' && advertiseAddress) {
+    loopback = new ApiClient(loopbackAddress(flags.bindAddress, server.grpcPort), { timeoutMs: 10_000 });
+    reconciler = new KubernetesServiceReconciler({
+      client: loopback,
+      advertiseAddress,
+      port: server.grpcPort,
+      serviceClusterIpRange: flags.serviceClusterIpRange,
+      logger,
+    });
+    reconciler.start();
+  } else if (flags.endpointReconcilerType === 'lease') {
+    logger.warn({ bindAddress: flags.bindAddress }, 'no non-loopback address to advertise: the kubernetes Service is not maintained (set --advertise-address)');
+  }
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
-    void server.stop().finally(() => process.exit(0));
+    void (reconciler?.stop() ?? Promise.resolve())
+      .then(() => loopback?.close())
+      .then(() => server.stop())
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -12,6 +12,8 @@ export interface ControllerOptions {
   concurrentSyncs: number;
   /** Finished pods kept before the pod GC removes the oldest (0 disables). */
   terminatedPodGcThreshold?: number;
+  /** --load-balancer-ip-range: the addresses LoadBalancer Services get ('' or unset: none). */
+  loadBalancerIPRange?: string;
 }
 
 /** What every controller is built from: one client, shared informers, events, a clock. */

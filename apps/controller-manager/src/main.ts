@@ -3,6 +3,7 @@ import { FlagError, parseFlags, type FlagSpec } from '@minik8s/flags';
 import { ControllerManager } from './controller-manager';
 import { selectControllers } from './controller-selection';
 import { CONTROLLERS } from './controllers/registry';
+import { parseIpRanges } from './controllers/service-lb';
 import { parseDuration } from './shared/duration';
 
 const FLAGS = {
@@ -26,6 +27,10 @@ const FLAGS = {
     description: 'Number of terminated pods that can exist before the pod garbage collector starts deleting them (0 disables).',
     default: 12500,
   },
+  loadBalancerIpRange: {
+    type: 'string',
+    description: 'Addresses for LoadBalancer Services\' status.loadBalancer.ingress: comma-separated CIDRs (192.168.80.0/28) or ranges (192.168.80.10-192.168.80.20).',
+  },
   logLevel: { type: 'string', description: 'Log level: fatal, error, warn, info, debug, trace.' },
   v: { type: 'number', description: 'Log verbosity, klog style (2 = debug, 4 = trace).', default: 0 },
   logFormat: { type: 'string', description: 'Log format: json or pretty (default: pretty on a terminal).' },
@@ -45,6 +50,11 @@ async function main(argv: readonly string[]): Promise<void> {
     verbosity: flags.v,
     format: flags.logFormat === 'json' || flags.logFormat === 'pretty' ? flags.logFormat : undefined,
   });
+  try {
+    parseIpRanges(flags.loadBalancerIpRange);
+  } catch (err) {
+    throw new FlagError(`invalid argument "${flags.loadBalancerIpRange}" for "--load-balancer-ip-range" flag: ${(err as Error).message}`);
+  }
   const seconds = (flag: string, value: string): number => parseDuration(value, `--${flag}`) / 1000;
   const manager = new ControllerManager({
     server: flags.server,
@@ -59,6 +69,7 @@ async function main(argv: readonly string[]): Promise<void> {
     podEvictionTimeoutMs: parseDuration(flags.podEvictionTimeout, '--pod-eviction-timeout'),
     concurrentSyncs: flags.concurrentSyncs,
     terminatedPodGcThreshold: flags.terminatedPodGcThreshold,
+    loadBalancerIPRange: flags.loadBalancerIpRange,
     logger,
     registry: CONTROLLERS,
   });

@@ -23,4 +23,11 @@ describe('deploy/dns.yaml', () => {
     expect(service.spec?.ports?.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['dns 53/UDP', 'dns-tcp 53/TCP']);
     expect(service.spec?.selector).toEqual(deployment.spec?.template?.metadata?.labels);
   });
+
+  it('reaches the apiserver through the kubernetes Service by its IP, never by a name it would resolve itself', () => {
+    const deployment = docs.find((d) => d.info.kind === 'Deployment')?.obj as appsv1.Deployment;
+    const container = deployment.spec?.template?.spec?.containers?.[0];
+    expect(container?.args).toContain('--server=$(APISERVER_ADDRESS)');
+    expect(container?.env?.find((e) => e.name === 'APISERVER_ADDRESS')?.value).toBe('10.96.0.1:443');
+  });
 });

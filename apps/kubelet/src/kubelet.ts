@@ -12,7 +12,8 @@ import { VolumeManager } from './pod/volumes';
 import { PodWorkers } from './pod-workers';
 import { ProberManager } from './prober/prober-manager';
 import type { ContainerRuntime } from './runtime/container-runtime';
-import { DockerRuntime } from './runtime/docker-runtime';
+import { DockerRuntime, dockerFromHost } from './runtime/docker-runtime';
+import { StreamingServer } from './streaming/streaming-server';
 import { StatusManager } from './status/status-manager';
 
 function readTextOr(path: string, fallback: string): string {
@@ -38,6 +39,8 @@ export interface KubeletConfig {
   nodeLabels?: Record<string, string>;
   taints?: corev1.Taint[];
   kubeletPort?: number;
+  /** --address: serve logs/exec/attach/port-forward on address:kubeletPort; no stream server when unset. */
+  address?: string;
   /** --pod-manifest-path: static pods, read every staticPodIntervalMs (20s). */
   podManifestPath?: string;
   staticPodIntervalMs?: number;
@@ -85,6 +88,7 @@ export class Kubelet {
   /** Static pods by UID, from --pod-manifest-path. */
   private readonly staticPods = new Map<string, corev1.Pod>();
   private eventsTimer: NodeJS.Timeout | undefined;
+  private streaming: StreamingServer | undefined;
 
   private constructor(private readonly config: KubeletConfig) {
     this.logger = config.logger ?? silentLogger();
@@ -149,7 +153,7 @@ export class Kubelet {
       nodeName: config.nodeName,
       nodeIP: config.nodeIP,
       networkReady: () => this.networkReady,
-      volumes: new VolumeManager(config.rootDir, this.client),
+      volumes: new VolumeManager(config.rootDir, this.client, { nodeIP: config.nodeIP, nodeResources: { cpu: os.cpus().length, memory: os.totalmem() }, logger: this.logger }),
       recorder,
       probes: this.prober,
       dns: {
@@ -195,6 +199,12 @@ export class Kubelet {
   }
 
   private async run(): Promise<void> {
+    if (this.config.address !== undefined) {
+      const docker = this.runtime instanceof DockerRuntime ? this.runtime.docker : dockerFromHost(this.config.dockerHost);
+      const getPod = (namespace: string, name: string): corev1.Pod | undefined => this.podInformer.get(namespace, name);
+      this.streaming = new StreamingServer({ docker, nodeName: this.config.nodeName, getPod, logger: this.logger });
+      await this.streaming.start(this.config.address, this.config.kubeletPort ?? 10250);
+    }
     // Register, retrying until the apiserver answers.
     for (let delay = 500; ; delay = Math.min(delay * 2, 7_000)) {
       try {
@@ -406,6 +416,7 @@ export class Kubelet {
     for (const t of this.timers) clearInterval(t);
     if (this.eventsTimer) clearTimeout(this.eventsTimer);
     this.stopEvents?.();
+    await this.streaming?.stop();
     await this.podWorkers.stop();
     this.prober.stop();
     await this.podInformer.stop();

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { createLogger } from '@minik8s/logging';
 import { FlagError, parseFlags } from '@minik8s/flags';
 import { Kubelet } from './kubelet';
+import { execRunner } from './network/commands';
+import { NodeNetwork, cleanupNodeNetwork } from './network/node-network';
 import { FLAGS, parseCidr, parseNodeLabels, parseTaints } from './options';
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -14,6 +16,15 @@ async function main(argv: readonly string[]): Promise<void> {
     verbosity: flags.v,
     format: flags.logFormat === 'json' || flags.logFormat === 'pretty' ? flags.logFormat : undefined,
   });
+  if (flags.cleanupNetwork) {
+    const removed = await cleanupNodeNetwork(execRunner());
+    logger.info(removed, 'removed the pod network\'s routes and rules');
+    return;
+  }
+  if (flags.networkPlugin !== 'host-gw' && flags.networkPlugin !== 'none') {
+    throw new FlagError(`invalid argument "${flags.networkPlugin}" for "--network-plugin" flag: must be host-gw or none`);
+  }
+  const clusterCIDR = parseCidr(flags.clusterCidr, 'cluster-cidr');
   const nodeName = (flags.nodeName || hostname()).toLowerCase();
   if (!flags.nodeIp) throw new FlagError('--node-ip is required: the IP address pods and other nodes reach this node on');
   const kubelet = await Kubelet.start({
@@ -30,6 +41,7 @@ async function main(argv: readonly string[]): Promise<void> {
     nodeLabels: parseNodeLabels(flags.nodeLabels),
     taints: parseTaints(flags.registerWithTaints),
     kubeletPort: flags.port,
+    address: flags.address,
     podManifestPath: flags.podManifestPath ? resolve(flags.podManifestPath) : undefined,
     staticPodIntervalMs: flags.fileCheckFrequency * 1000,
     clusterDNS: flags.clusterDns,
@@ -39,9 +51,15 @@ async function main(argv: readonly string[]): Promise<void> {
     resyncIntervalMs: flags.syncFrequency * 1000,
     logger,
   });
+  const network =
+    flags.networkPlugin === 'host-gw'
+      ? new NodeNetwork({ client: kubelet.client, nodeName, clusterCIDR, iface: flags.podNetworkInterface, run: execRunner(), logger })
+      : undefined;
+  await network?.start();
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
-    void kubelet.stop().finally(() => process.exit(0));
+    // Routes and rules stay, as the pods' network does: a restarted kubelet takes them over.
+    void Promise.all([kubelet.stop(), network?.stop()]).finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -127,6 +127,12 @@ export class Iptables {
     return { filter: parseSavedChains(filter).filter, nat: parseSavedChains(nat).nat };
   }
 
+  /** Whether `chain` exists in `table` (a cheap read of one chain, not of the whole table). */
+  async hasChain(table: TableName, chain: string): Promise<boolean> {
+    const res = await this.run('iptables', ['-w', '5', '-t', table, '-S', chain]);
+    return res.code === 0;
+  }
+
   /** Adds `rule` at the top of its chain unless it is already there. Returns true if added. */
   async ensureJump(rule: JumpRule): Promise<boolean> {
     const check = await this.run('iptables', ['-w', '5', '-t', rule.table, '-C', rule.chain, ...rule.args]);

@@ -9,7 +9,11 @@ export const FLAGS = {
   clusterCidr: { type: 'string', description: 'The CIDR range of pods in the cluster; cluster-IP traffic from outside it is masqueraded ("" disables).', default: '10.244.0.0/16' },
   masqueradeAll: { type: 'boolean', description: 'SNAT all traffic sent via Service cluster IPs.', default: false },
   minSyncPeriod: { type: 'number', description: 'Milliseconds: changes closer together than this are applied in one sync.', default: 1000 },
-  iptablesSyncPeriod: { type: 'number', description: 'Milliseconds between full rewrites of the rules, repairing outside edits (0 disables).', default: 30000 },
+  iptablesSyncPeriod: {
+    type: 'number',
+    description: 'Milliseconds between checks of the rules: a flushed table is rewritten at once, and every rule at least hourly (0 disables).',
+    default: 30000,
+  },
   netns: { type: 'string', description: 'Run iptables and conntrack inside this network namespace (ip netns exec), for tests and sandboxes.' },
   cleanup: { type: 'boolean', description: 'Remove every rule and chain this proxy created, then exit.', default: false },
   logLevel: { type: 'string', description: 'Log level: fatal, error, warn, info, debug, trace.' },

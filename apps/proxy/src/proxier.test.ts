@@ -146,4 +146,57 @@ describe('Proxier', () => {
     await proxier.sync();
     expect(warnings.filter((w) => /conntrack is not installed/.test(w))).toHaveLength(1);
   });
+
+  it('writes only the chains that changed after the first sync, and everything again when forced', async () => {
+    const { state, fake, proxier } = setup();
+    state.services = [service('web', '10.96.0.20'), service('db', '10.96.0.21')];
+    state.slices = [slice('web', '10.244.1.2', '10.244.1.3'), slice('db', '10.244.2.2')];
+    await proxier.sync(true);
+    const chainsOf = (text: string): string[] => [...text.matchAll(/^:(KUBE-(SVC|SEP)-\S+)/gm)].map((m) => m[1]).sort();
+    const full = chainsOf(fake.named('iptables-restore')[0].stdin!);
+    expect(full).toHaveLength(5);
+
+    state.slices = [slice('web', '10.244.1.2', '10.244.1.3'), slice('db', '10.244.2.9')];
+    await proxier.sync();
+    const partial = fake.named('iptables-restore')[1].stdin!;
+    // db's service chain (new endpoint) and its new endpoint chain; its old endpoint chain goes.
+    expect(chainsOf(partial).filter((c) => !partial.includes(`-X ${c}`))).toHaveLength(2);
+    expect(partial).toContain('-j DNAT --to-destination 10.244.2.9:8080');
+    expect(partial).not.toContain('10.244.1.3:8080');
+    // KUBE-SERVICES did not change (it jumps to the same service chain): it is not written.
+    expect(partial).not.toContain('-A KUBE-SERVICES');
+    expect(partial).not.toContain(':KUBE-SERVICES');
+
+    // A new Service changes KUBE-SERVICES, which is then written whole.
+    state.services = [...state.services, service('api', '10.96.0.22')];
+    state.slices = [...state.slices, slice('api', '10.244.3.2')];
+    await proxier.sync();
+    const added = fake.named('iptables-restore')[2].stdin!;
+    expect(added).toMatch(/-A KUBE-SERVICES .*default\/web cluster IP/);
+    expect(added).toMatch(/-A KUBE-SERVICES .*default\/api cluster IP/);
+    expect(added).not.toContain('10.244.1.2:8080');
+
+    await proxier.sync(true);
+    expect(chainsOf(fake.named('iptables-restore')[3].stdin!)).toHaveLength(7);
+  });
+
+  it('checks the canary chains every sync period and rewrites everything only when one is gone', async () => {
+    const fake = new FakeRunner();
+    let canaryGone = false;
+    const run: typeof fake.run = async (command, args, stdin) =>
+      command === 'iptables' && args.includes('-S') && canaryGone ? { code: 1, stdout: '', stderr: 'No chain/target/match by that name.' } : fake.run(command, args, stdin);
+    const state = { services: [service('web', '10.96.0.20')], slices: [slice('web', '10.244.1.2')] };
+    const proxier = new Proxier(
+      { services: () => state.services, endpointSlices: () => state.slices },
+      { nodeName: 'n', clusterCIDR: '', iptables: new Iptables(run), logger: silentLogger(), minSyncPeriodMs: 0, syncPeriodMs: 50, fullSyncPeriodMs: 3_600_000 },
+    );
+    proxiers.push(proxier);
+    await proxier.sync(true);
+    proxier.start();
+    await waitFor(() => fake.calls.filter((c) => c.args.includes('-S')).length >= 4, { description: 'two canary checks' });
+    expect(fake.named('iptables-restore')).toHaveLength(1);
+    canaryGone = true;
+    await waitFor(() => fake.named('iptables-restore').length >= 2, { description: 'a rewrite after the canary went' });
+    expect(fake.named('iptables-restore')[1].stdin).toContain(':KUBE-SERVICES - [0:0]');
+  });
 });

@@ -22,13 +22,24 @@ export interface ProxierOptions {
   logger: Logger;
   /** Changes closer together than this are coalesced into one sync (kube-proxy's --min-sync-period). */
   minSyncPeriodMs?: number;
-  /** A full rewrite happens at least this often, repairing outside edits (--iptables-sync-period). 0: never. */
+  /**
+   * How often the tables are checked (--iptables-sync-period): if a canary chain is gone (someone
+   * flushed a table) everything is rewritten at once; otherwise an ordinary sync. 0: never.
+   */
   syncPeriodMs?: number;
+  /** Every chain is rewritten at least this often, repairing edits no canary sees (kube-proxy: 1 h). */
+  fullSyncPeriodMs?: number;
 }
 
 export type SyncResult = 'applied' | 'unchanged';
 
 const MAX_RETRY_MS = 30_000;
+const FULL_SYNC_PERIOD_MS = 3_600_000;
+/** Chains of ours in each table whose absence means the table was flushed under us. */
+const CANARIES = [
+  { table: 'nat', chain: 'KUBE-MARK-MASQ' },
+  { table: 'filter', chain: 'KUBE-FORWARD' },
+] as const;
 
 /**
  * kube-proxy's iptables proxier: on every change, works out the whole desired ruleset and, if it
@@ -39,6 +50,8 @@ export class Proxier {
   private readonly minSyncPeriodMs: number;
   private readonly syncPeriodMs: number;
   private lastApplied: string | undefined;
+  /** The ruleset the tables hold (as last written), for partial writes; undefined: write all. */
+  private lastRuleset: Ruleset | undefined;
   private lastPorts: ServicePortInfo[] = [];
   /** Chains present in the tables, as far as we know; undefined means read them again. */
   private knownChains: SavedChains | undefined;
@@ -48,6 +61,7 @@ export class Proxier {
   private timer: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
   private lastSyncStart = 0;
+  private lastFullSync = 0;
   private failures = 0;
   private stopped = false;
   /** Counters for tests and logs. */
@@ -66,12 +80,34 @@ export class Proxier {
     return this.lastApplied;
   }
 
-  /** Starts the periodic full resync. Call after the first `sync`. */
+  /**
+   * Starts the periodic check. Call after the first `sync`. A full rewrite of 1,000 Services'
+   * rules takes seconds and delays every change queued behind it, so it runs only when a canary
+   * chain is missing or the full sync period has passed, as kube-proxy does.
+   */
   start(): void {
     if (this.syncPeriodMs > 0 && !this.periodic) {
-      this.periodic = setInterval(() => this.requestSync(true), this.syncPeriodMs);
+      this.periodic = setInterval(() => void this.periodicCheck(), this.syncPeriodMs);
       this.periodic.unref?.();
     }
+  }
+
+  private async periodicCheck(): Promise<void> {
+    let force = Date.now() - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS);
+    if (!force && this.lastApplied !== undefined) {
+      try {
+        for (const { table, chain } of CANARIES) {
+          if (!(await this.options.iptables.hasChain(table, chain))) {
+            this.options.logger.warn({ table, chain }, 'a chain of ours is gone; rewriting every rule');
+            force = true;
+            break;
+          }
+        }
+      } catch (err) {
+        this.options.logger.warn({ err }, 'could not check the canary chains');
+      }
+    }
+    this.requestSync(force);
   }
 
   stop(): void {
@@ -159,8 +195,11 @@ export class Proxier {
         filter: this.knownChains.filter.filter(isDynamic),
         nat: this.knownChains.nat.filter(isDynamic),
       };
-      await iptables.restore(renderRestore(ruleset, stale));
+      // A forced sync rewrites every chain (repairing outside edits); others only what changed.
+      await iptables.restore(renderRestore(ruleset, stale, force ? undefined : this.lastRuleset));
       this.stats.writes++;
+      this.lastRuleset = ruleset;
+      if (force) this.lastFullSync = Date.now();
       this.knownChains = { filter: [...ruleset.filter.chains], nat: [...ruleset.nat.chains] };
       if (!this.jumpsEnsured || force) {
         for (const rule of JUMP_RULES) {
@@ -172,6 +211,7 @@ export class Proxier {
       // Re-read what is there next time instead of trusting what we believe.
       this.knownChains = undefined;
       this.lastApplied = undefined;
+      this.lastRuleset = undefined;
       this.jumpsEnsured = false;
       throw err;
     }

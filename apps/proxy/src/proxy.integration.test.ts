@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { corev1, discoveryv1 } from '@minik8s/api';
 import { ApiClient, EndpointSlices, Namespaces, Services } from '@minik8s/client';
 import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ECHO_SERVER, Topology, connectMany, netnsUnavailable } from './test/netns';
+import { ECHO_SERVER, HeldConnection, PEER_ECHO_SERVER, TCP_ECHO_SERVER, Topology, UDP_ECHO_SERVER, UdpPinger, connectMany, netnsUnavailable } from './test/netns';
 
 // The real proxy (the launcher users run, with --netns) against a real apiserver and etcd, in a
 // topology of network namespaces made for this test:
@@ -26,6 +26,10 @@ const NODE = 'node-1';
 const NODE_IP = '192.168.77.1';
 const POD1 = '10.244.1.2';
 const POD2 = '10.244.1.3';
+const CLIENT_IP = '192.168.77.2';
+const LB_IP = '192.0.2.10';
+const LB_LOCAL_IP = '192.0.2.11';
+const EXTERNAL_IP = '203.0.113.77';
 
 let topo: Topology;
 let nodeNs: string;
@@ -84,11 +88,11 @@ async function createService(name: string, spec: corev1.ServiceSpec): Promise<co
   return client.resource(Services).namespace(NS).create({ metadata: { name, namespace: NS }, spec });
 }
 
-function endpointSlice(service: string, endpoints: { ip: string; node?: string }[]): discoveryv1.EndpointSlice {
+function endpointSlice(service: string, endpoints: { ip: string; node?: string }[], port = 8080, protocol = 'TCP'): discoveryv1.EndpointSlice {
   return {
     metadata: { name: `${service}-abcde`, namespace: NS, labels: { 'kubernetes.io/service-name': service } },
     addressType: 'IPv4',
-    ports: [{ name: '', protocol: 'TCP', port: 8080 }],
+    ports: [{ name: '', protocol, port }],
     endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: true }, nodeName: e.node ?? NODE })),
   };
 }
@@ -123,6 +127,9 @@ describe.skipIf(!!why)('proxy in network namespaces', () => {
       topo.exec(ns, 'ip', ['addr', 'add', `${[POD1, POD2][i]}/24`, 'dev', 'eth0']);
       topo.exec(ns, 'ip', ['route', 'add', 'default', 'via', '10.244.1.1']);
       await topo.start(ns, ECHO_SERVER(`pod${i + 1}`, 8080));
+      await topo.start(ns, PEER_ECHO_SERVER(9090));
+      await topo.start(ns, UDP_ECHO_SERVER(`pod${i + 1}`, 5353));
+      await topo.start(ns, TCP_ECHO_SERVER(7070));
     }
     topo.link(nodeNs, 'veth-client', clientNs, 'eth0');
     topo.exec(nodeNs, 'ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', 'veth-client']);
@@ -203,6 +210,66 @@ describe.skipIf(!!why)('proxy in network namespaces', () => {
     expect(new Set(await connectMany(clientNs, local.spec!.clusterIP!, 80, 30))).toEqual(new Set(['pod1', 'pod2']));
   });
 
+  it('answers on a LoadBalancer ingress IP and on an external IP, masquerading the client', async () => {
+    const lb = await createService('lb', {
+      type: 'LoadBalancer',
+      externalIPs: [EXTERNAL_IP],
+      ports: [{ protocol: 'TCP', port: 80, targetPort: { type: 0, intVal: 9090 } }],
+    });
+    await client.resource(Services).namespace(NS).updateStatus({ ...lb, status: { loadBalancer: { ingress: [{ ip: LB_IP, ipMode: 'VIP' }] } } });
+    await client.resource(EndpointSlices).namespace(NS).create(endpointSlice('lb', [{ ip: POD1 }], 9090));
+    await waitForRule(`${NS}/lb loadbalancer IP`);
+    await waitForRule(`${NS}/lb external IP`);
+    // Cluster policy: the pod sees the node (the bridge's address), not the client.
+    expect(new Set(await connectMany(clientNs, LB_IP, 80, 5))).toEqual(new Set(['10.244.1.1']));
+    expect(new Set(await connectMany(clientNs, EXTERNAL_IP, 80, 5))).toEqual(new Set(['10.244.1.1']));
+  });
+
+  it('keeps the client\'s IP on a LoadBalancer IP and NodePort with externalTrafficPolicy Local, and refuses at once without endpoints', async () => {
+    const lbl = await createService('lb-local', {
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      ports: [{ protocol: 'TCP', port: 80, targetPort: { type: 0, intVal: 9090 } }],
+    });
+    await client.resource(Services).namespace(NS).updateStatus({ ...lbl, status: { loadBalancer: { ingress: [{ ip: LB_LOCAL_IP, ipMode: 'VIP' }] } } });
+    await waitForRule(`${NS}/lb-local has no endpoints`);
+    expect(await connectMany(clientNs, LB_LOCAL_IP, 80, 2)).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
+    await client.resource(EndpointSlices).namespace(NS).create(endpointSlice('lb-local', [{ ip: POD1 }, { ip: POD2, node: 'node-2' }], 9090));
+    await waitForRule(`${NS}/lb-local loadbalancer IP`);
+    expect(new Set(await connectMany(clientNs, LB_LOCAL_IP, 80, 10))).toEqual(new Set([CLIENT_IP]));
+    const nodePort = lbl.spec!.ports![0].nodePort!;
+    expect(new Set(await connectMany(clientNs, NODE_IP, nodePort, 10))).toEqual(new Set([CLIENT_IP]));
+  });
+
+  it('flushes stale UDP conntrack entries: a flow refused before endpoints, and one to an endpoint that went away', async () => {
+    const conntrack = spawnSync('conntrack', ['--version']);
+    if (conntrack.error) {
+      console.warn('conntrack is not installed: skipping the stale UDP conntrack test');
+      return;
+    }
+    const udp = await createService('udp', { ports: [{ protocol: 'UDP', port: 53, targetPort: { type: 0, intVal: 5353 } }] });
+    await waitForRule(`${NS}/udp has no endpoints`);
+    // One flow (fixed source port) that keeps sending: its conntrack entry outlives rule changes
+    // unless the proxy deletes it.
+    const pinger = new UdpPinger(clientNs, udp.spec!.clusterIP!, 53, 40053);
+    try {
+      // The flow is refused a few times (the REJECT rule counts its packets) before endpoints appear.
+      const refused = (): number => {
+        const line = topo.exec(nodeNs, 'iptables', ['-w', '5', '-t', 'filter', '-L', 'KUBE-SERVICES', '-v', '-n', '-x']).split('\n').find((l) => l.includes(`${NS}/udp has no endpoints`));
+        return Number(line?.trim().split(/\s+/)[0] ?? 0);
+      };
+      await waitFor(() => refused() >= 3, { timeoutMs: 15_000, description: 'UDP packets refused before the endpoints appear' });
+      await client.resource(EndpointSlices).namespace(NS).create(endpointSlice('udp', [{ ip: POD1 }], 5353, 'UDP'));
+      await waitFor(() => pinger.answers.includes('pod1'), { timeoutMs: 15_000, description: `UDP answers from pod1 after endpoints appeared; got ${pinger.answers.length}` });
+      const slice = await client.resource(EndpointSlices).namespace(NS).get('udp-abcde');
+      await client.resource(EndpointSlices).namespace(NS).update({ ...slice, endpoints: [{ addresses: [POD2], conditions: { ready: true }, nodeName: NODE }] });
+      // pod1 still runs and would keep answering this flow if its entry stayed.
+      await waitFor(() => pinger.answers[pinger.answers.length - 1] === 'pod2', { timeoutMs: 15_000, description: 'UDP answers moving to pod2' });
+    } finally {
+      await pinger.stop();
+    }
+  });
+
   it('follows endpoint changes', async () => {
     const slice = await client.resource(EndpointSlices).namespace(NS).get('web-abcde');
     await client.resource(EndpointSlices).namespace(NS).update({ ...slice, endpoints: slice.endpoints!.filter((e) => e.addresses![0] === POD2) });
@@ -214,6 +281,12 @@ describe.skipIf(!!why)('proxy in network namespaces', () => {
   });
 
   it('restarts without a gap: the rules stay while it is down and come back the same', async () => {
+    const heldSvc = await createService('held', { ports: [{ protocol: 'TCP', port: 7070, targetPort: { type: 0, intVal: 7070 } }] });
+    await client.resource(EndpointSlices).namespace(NS).create(endpointSlice('held', [{ ip: POD1 }], 7070));
+    await waitForRule(`${NS}/held cluster IP`);
+    const held = new HeldConnection(clientNs, heldSvc.spec!.clusterIP!, 7070);
+    expect(await held.next()).toBe('connected');
+    expect(await held.send('before')).toBe('before');
     const before = kubeRules();
     await stopProxy();
     // The rules outlive the process, so Services keep working while the proxy is down.
@@ -230,6 +303,9 @@ describe.skipIf(!!why)('proxy in network namespaces', () => {
     expect(during.filter((a) => a !== 'pod2')).toEqual([]);
     expect(kubeRules()).toBe(before);
     expect(await connectMany(clientNs, web.spec!.clusterIP!, 80, 3)).toEqual(['pod2', 'pod2', 'pod2']);
+    // The connection made before the restart is still up.
+    expect(await held.send('after')).toBe('after');
+    await held.stop();
   });
 
   it('--cleanup removes every KUBE-* chain and jump', async () => {

@@ -74,6 +74,8 @@ beforeAll(async () => {
       `--root-dir=${rootDir}`,
       '--address=127.0.0.1',
       `--port=${port}`,
+      // One node: no routes or host iptables rules to make (and to leave behind).
+      '--network-plugin=none',
       '--log-format=json',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -42,9 +42,23 @@ function base32(bytes: Buffer): string {
   return out;
 }
 
-/** A stable 16-character name part: the first characters of base32(sha256(text)). */
+const hashCache = new Map<string, string>();
+/** Past this many names the cache starts over, so Services long gone do not pile up. */
+const HASH_CACHE_LIMIT = 100_000;
+
+/**
+ * A stable 16-character name part: the first characters of base32(sha256(text)). Remembered,
+ * since every sync names the chains of every service again (with 1,000 Services hashing was
+ * most of a sync's time).
+ */
 export function hashName(text: string): string {
-  return base32(createHash('sha256').update(text).digest()).slice(0, 16);
+  let name = hashCache.get(text);
+  if (name === undefined) {
+    name = base32(createHash('sha256').update(text).digest()).slice(0, 16);
+    if (hashCache.size >= HASH_CACHE_LIMIT) hashCache.clear();
+    hashCache.set(text, name);
+  }
+  return name;
 }
 
 function portKey(sp: ServicePortInfo): string {

@@ -97,7 +97,9 @@ export function buildServicePorts(
         ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds || DEFAULT_AFFINITY_TIMEOUT_SECONDS
         : 0;
     const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
-    const loadBalancerIPs = type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+    // ipMode Proxy: the load balancer proxies to the nodes itself, so kube-proxy leaves its IP alone.
+    const loadBalancerIPs =
+      type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ipMode !== 'Proxy').map((i) => i.ip).filter(isIPv4) : [];
     const hasExternal = external || externalIPs.length > 0 || loadBalancerIPs.length > 0;
     const svcSlices = slicesByService.get(`${namespace}/${name}`) ?? [];
 

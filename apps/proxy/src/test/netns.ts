@@ -94,6 +94,13 @@ export const ECHO_SERVER = (name: string, port: number): string[] => [
   `require('net').createServer((s) => { s.on('error', () => {}); s.end(${JSON.stringify(name)}); }).listen(${port}, '0.0.0.0', () => console.log('ready'));`,
 ];
 
+/** A TCP server on `port` that answers every connection with the address it came from. */
+export const PEER_ECHO_SERVER = (port: number): string[] => [
+  process.execPath,
+  '-e',
+  `require('net').createServer((s) => { s.on('error', () => {}); s.end(s.remoteAddress); }).listen(${port}, '0.0.0.0', () => console.log('ready'));`,
+];
+
 const CLIENT_SCRIPT = `
 const net = require('net');
 const [host, port, count, timeoutMs] = process.argv.slice(1);
@@ -129,4 +136,106 @@ export function connectMany(ns: string, host: string, port: number, count: numbe
       else resolve(JSON.parse(out) as string[]);
     });
   });
+}
+
+/** A UDP server on `port` that answers every datagram with `name`. */
+export const UDP_ECHO_SERVER = (name: string, port: number): string[] => [
+  process.execPath,
+  '-e',
+  `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(${JSON.stringify(name)}, r.port, r.address)); s.bind(${port}, '0.0.0.0', () => console.log('ready'));`,
+];
+
+/** A TCP server on `port` that echoes back whatever each connection sends, for as long as it stays open. */
+export const TCP_ECHO_SERVER = (port: number): string[] => [
+  process.execPath,
+  '-e',
+  `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(${port}, '0.0.0.0', () => console.log('ready'));`,
+];
+
+/**
+ * A UDP client in `ns` that sends to `host:port` every `everyMs` from one fixed source port, so
+ * all its datagrams are one conntrack flow; `answers` collects the replies in order.
+ */
+export class UdpPinger {
+  readonly answers: string[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(ns: string, host: string, port: number, sourcePort: number, everyMs = 100) {
+    const script = `const s = require('dgram').createSocket('udp4');
+      s.on('message', (m) => console.log(m.toString()));
+      s.bind(${sourcePort}, () => setInterval(() => s.send('ping', ${port}, ${JSON.stringify(host)}), ${everyMs}));`;
+    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    this.child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      this.answers.push(...lines.filter(Boolean));
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** One long-lived TCP connection from `ns`: `send` writes a line and resolves with what comes back. */
+export class HeldConnection {
+  private readonly child: ChildProcess;
+  private buf = '';
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | undefined;
+
+  constructor(ns: string, host: string, port: number) {
+    const script = `const s = require('net').connect({ host: ${JSON.stringify(host)}, port: ${port} });
+      s.on('connect', () => console.log('connected'));
+      s.on('data', (d) => process.stdout.write(d));
+      s.on('close', () => { console.log('closed'); process.exit(0); });
+      s.on('error', (e) => console.log('error ' + (e.code || e.message)));
+      process.stdin.on('data', (d) => s.write(d));`;
+    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.lines.push(line);
+        this.waiter?.();
+      }
+    });
+  }
+
+  /** Resolves with the next line the connection prints (`connected`, an echo, `closed`, `error …`), or `TIMEOUT`. */
+  next(timeoutMs = 5000): Promise<string> {
+    const queued = this.lines.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve('TIMEOUT');
+      }, timeoutMs);
+      this.waiter = () => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        resolve(this.lines.shift() ?? '');
+      };
+    });
+  }
+
+  send(text: string, timeoutMs = 5000): Promise<string> {
+    const answer = this.next(timeoutMs);
+    this.child.stdin?.write(`${text}\n`);
+    return answer;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
 }
