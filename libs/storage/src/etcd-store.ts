@@ -1,6 +1,8 @@
 import { noop } from 'cockatiel';
-import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse } from 'etcd3';
+import { Etcd3, type IOptions, type IWatchResponse } from 'etcd3';
 import { newResourceExpired, newServiceUnavailable, StatusError } from '@minik8s/api';
+import type { WireKeyValue } from './etcd-kv-wire';
+import { Etcd3Kv, GrpcKv, type KvTransport } from './kv-transport';
 
 export interface KeyValue {
   key: string;
@@ -40,6 +42,14 @@ export interface StoreWatchHandlers {
   onError(err: StatusError): void;
 }
 
+export interface StoreWatchOptions {
+  /**
+   * Whether events carry the key's previous value (default true). Each costs etcd a read of the
+   * old revision and doubles what an update sends; a watcher that keeps every object needs none.
+   */
+  prevValues?: boolean;
+}
+
 const COMPACTED = /compacted/i;
 
 /** The duplex gRPC stream of etcd's Watch RPC, as much of it as we use. */
@@ -52,13 +62,8 @@ interface WatchStream {
   cancel(): void;
 }
 
-function toKeyValue(kv: IKeyValue): KeyValue {
-  return {
-    key: kv.key.toString('utf8'),
-    value: kv.value,
-    modRevision: Number(kv.mod_revision),
-    createRevision: Number(kv.create_revision),
-  };
+function fromWire(kv: WireKeyValue): KeyValue {
+  return { key: kv.key.toString('utf8'), value: kv.value, modRevision: kv.modRevision, createRevision: kv.createRevision };
 }
 
 /** Turns etcd failures into the API's typed errors. */
@@ -87,23 +92,29 @@ export function prefixEnd(prefix: string): Buffer {
  */
 export class EtcdStore {
   readonly client: Etcd3;
+  /** Reads and transactions, the calls of every API request: straight on grpc-js where it can. */
+  private readonly kv: KvTransport;
 
   constructor(options: IOptions) {
+    // Large ranges are paged by the callers, but one page of big objects may still pass 4 MB.
+    // Channelz bookkeeping on every call serves no one here.
+    const grpcOptions = { 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.enable_channelz': 0, ...options.grpcOptions };
     this.client = new Etcd3({
       ...options,
       dialTimeout: options.dialTimeout ?? 5000,
-      // Large ranges are paged by the callers, but one page of big objects may still pass 4 MB.
-      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024, ...options.grpcOptions },
+      grpcOptions,
       // The etcd3 client's own retries and circuit breaker would turn one failed call into
       // seconds of refusing every call; callers retry what they need, with their own back-off.
       faultHandling: { host: () => noop, global: noop, ...options.faultHandling },
     });
+    const address = GrpcKv.addressFor(options);
+    this.kv = address ? new GrpcKv(address, grpcOptions) : new Etcd3Kv(this.client);
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
     try {
-      const res = await this.client.kv.range({ key: Buffer.from(key) });
-      return res.kvs.length > 0 ? toKeyValue(res.kvs[0]) : undefined;
+      const res = await this.kv.range({ key: Buffer.from(key) });
+      return res.kvs.length > 0 ? fromWire(res.kvs[0]) : undefined;
     } catch (err) {
       translate(err);
     }
@@ -111,30 +122,24 @@ export class EtcdStore {
 
   /** Writes `value` only if `key` does not exist. */
   async create(key: string, value: Uint8Array): Promise<WriteResult> {
-    return this.writeIf(key, value, { create_revision: 0 }, 'Create');
+    return this.writeIf(key, value, 'create', 0);
   }
 
   /** Writes `value` only if `key` still has `expectedModRevision`. */
   async update(key: string, value: Uint8Array, expectedModRevision: number): Promise<WriteResult> {
-    return this.writeIf(key, value, { mod_revision: expectedModRevision }, 'Mod');
+    return this.writeIf(key, value, 'mod', expectedModRevision);
   }
 
-  private async writeIf(
-    key: string,
-    value: Uint8Array,
-    target: { create_revision: number } | { mod_revision: number },
-    column: 'Create' | 'Mod',
-  ): Promise<WriteResult> {
-    const k = Buffer.from(key);
+  private async writeIf(key: string, value: Uint8Array, target: 'create' | 'mod', revision: number): Promise<WriteResult> {
     try {
-      const res = await this.client.kv.txn({
-        compare: [{ key: k, target: column, result: 'Equal', ...target }],
-        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-        failure: [{ request_range: { key: k } }],
+      const res = await this.kv.txn({
+        key: Buffer.from(key),
+        target,
+        revision,
+        success: { put: Buffer.from(value.buffer, value.byteOffset, value.byteLength) },
       });
-      if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
-      const kvs = res.responses[0]?.response_range?.kvs ?? [];
-      return { ok: false, current: kvs.length > 0 ? toKeyValue(kvs[0]) : undefined };
+      if (res.succeeded) return { ok: true, revision: res.revision };
+      return { ok: false, current: res.rangeKvs.length > 0 ? fromWire(res.rangeKvs[0]) : undefined };
     } catch (err) {
       translate(err);
     }
@@ -142,20 +147,14 @@ export class EtcdStore {
 
   /** Deletes `key` only if it still has `expectedModRevision`. */
   async delete(key: string, expectedModRevision: number): Promise<DeleteResult> {
-    const k = Buffer.from(key);
     try {
-      const res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }],
-        success: [{ request_delete_range: { key: k, prev_kv: true } }],
-        failure: [{ request_range: { key: k } }],
-      });
+      const res = await this.kv.txn({ key: Buffer.from(key), target: 'mod', revision: expectedModRevision, success: { deletePrevKv: true } });
       if (res.succeeded) {
-        const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
+        const prev = res.deletedPrevKvs[0];
         if (!prev) return { ok: false, current: undefined };
-        return { ok: true, revision: Number(res.header.revision), deleted: toKeyValue(prev) };
+        return { ok: true, revision: res.revision, deleted: fromWire(prev) };
       }
-      const kvs = res.responses[0]?.response_range?.kvs ?? [];
-      return { ok: false, current: kvs.length > 0 ? toKeyValue(kvs[0]) : undefined };
+      return { ok: false, current: res.rangeKvs.length > 0 ? fromWire(res.rangeKvs[0]) : undefined };
     } catch (err) {
       translate(err);
     }
@@ -167,13 +166,13 @@ export class EtcdStore {
    */
   async list(prefix: string, options: { limit?: number; startKey?: string; revision?: number } = {}): Promise<ListPage> {
     try {
-      const res = await this.client.kv.range({
+      const res = await this.kv.range({
         key: Buffer.from(options.startKey ?? prefix),
-        range_end: prefixEnd(prefix),
+        rangeEnd: prefixEnd(prefix),
         limit: options.limit ?? 0,
         revision: options.revision ?? 0,
       });
-      return { kvs: res.kvs.map(toKeyValue), revision: Number(res.header.revision), more: res.more };
+      return { kvs: res.kvs.map(fromWire), revision: res.revision, more: res.more };
     } catch (err) {
       translate(err);
     }
@@ -210,7 +209,8 @@ export class EtcdStore {
    * own. A broken stream is reopened after the last revision delivered; only a compacted start
    * revision ends the watch, through `onError` with Expired.
    */
-  async watch(prefix: string, afterRevision: number, handlers: StoreWatchHandlers): Promise<StoreWatch> {
+  async watch(prefix: string, afterRevision: number, handlers: StoreWatchHandlers, options: StoreWatchOptions = {}): Promise<StoreWatch> {
+    const prevKv = options.prevValues ?? true;
     let stopped = false;
     let nextRevision = afterRevision + 1;
     let backoffMs = 100;
@@ -271,7 +271,7 @@ export class EtcdStore {
       opened.on('error', () => reopenLater(opened));
       opened.on('end', () => reopenLater(opened));
       opened.write({
-        create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), start_revision: nextRevision, prev_kv: true },
+        create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), start_revision: nextRevision, prev_kv: prevKv },
       });
     };
 
@@ -291,6 +291,7 @@ export class EtcdStore {
   }
 
   close(): void {
+    this.kv.close();
     this.client.close();
   }
 }

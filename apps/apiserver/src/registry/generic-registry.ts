@@ -136,8 +136,9 @@ export class GenericRegistry {
       startKey = this.store.keys.namespacePrefix(info, namespace) + token.start;
       revision = token.rv;
     }
+    const accept = filter.everything ? undefined : (obj: ApiObject) => filter.matches(obj);
     const listed = await this.store
-      .list(info, namespace, { limit, startKey, revision, accept: (obj) => filter.matches(obj) })
+      .listEncoded(info, namespace, { limit, startKey, revision, accept })
       .catch((err: unknown) => {
         if (err instanceof StatusError && err.reason === 'Expired' && options.continue) {
           throw newResourceExpired(
@@ -147,7 +148,7 @@ export class GenericRegistry {
         throw err;
       });
     const result: ListResult = {
-      items: listed.items.map((item) => this.scheme.toUnknown(info, item.obj)),
+      items: listed.items,
       resourceVersion: String(listed.revision),
     };
     if (listed.nextKey) {
@@ -447,12 +448,17 @@ export class GenericRegistry {
     for (const item of listed.items) {
       const { obj } = this.scheme.fromUnknown(item);
       try {
-        deleted.push(this.scheme.toUnknown(info, await this.delete(info, obj.metadata?.namespace, obj.metadata?.name ?? '', options)));
+        deleted.push(this.toUnknown(info, await this.delete(info, obj.metadata?.namespace, obj.metadata?.name ?? '', options)));
       } catch (err) {
         if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
       }
     }
     return { items: deleted, resourceVersion: listed.resourceVersion };
+  }
+
+  /** The API encoding of an object this registry returned (cheap for what came from the store). */
+  toUnknown(info: KindInfo, obj: ApiObject): Unknown {
+    return this.store.toUnknown(info, obj);
   }
 
   /** apiVersion/kind of objects this registry returns for `info`. */

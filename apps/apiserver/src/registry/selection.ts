@@ -42,6 +42,7 @@ export function buildFilter(info: KindInfo, namespace: string | undefined, label
   const fieldsEmpty = fields.isEmpty();
   return {
     namespace: info.namespaced ? namespace : undefined,
+    everything: labelsEmpty && fieldsEmpty,
     matches: (obj) =>
       (labelsEmpty || labels.matches(obj.metadata?.labels ?? {})) && (fieldsEmpty || fields.matches(fieldsOf(info, obj))),
   };

@@ -120,7 +120,7 @@ export class ApiService {
   }
 
   private respond(info: KindInfo, obj: ApiObject): ObjectResponse {
-    return { object: this.scheme.toUnknown(info, obj) };
+    return { object: this.registry.toUnknown(info, obj) };
   }
 
   implementation(): ApiServerServer {

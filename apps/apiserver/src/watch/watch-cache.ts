@@ -16,26 +16,36 @@ export interface WatchSink {
 export interface WatchFilter {
   namespace?: string;
   matches(obj: ApiObject): boolean;
+  /** No label or field selector: `matches` takes every object, so a list need not decode to ask. */
+  everything?: boolean;
 }
 
 export interface WatchHandle {
   stop(): void;
 }
 
+/**
+ * One object at one revision as the cache holds it: the value etcd sent, decoded only when
+ * something needs the object itself (a selector, an admission check, the base of an update), and
+ * encoded for clients by splicing its resourceVersion into that value.
+ */
 interface CachedObject {
-  obj: ApiObject;
+  key: string;
   revision: number;
+  /** From the key, so a namespace filter needs no decode. */
+  namespace: string | undefined;
+  obj?: ApiObject;
+  /** The stored value (without resourceVersion) while `obj` is not decoded. */
+  value?: Uint8Array;
   encoded?: Unknown;
 }
 
 interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  key: string;
   revision: number;
   /** The object after the event; for DELETED its last state, at the deletion's revision. */
-  obj: ApiObject;
-  prev?: ApiObject;
-  encoded?: Unknown;
+  object: CachedObject;
+  prev?: CachedObject;
 }
 
 interface CacheWatcher {
@@ -109,16 +119,20 @@ export class WatchCache {
         const listed = await this.store.list(this.info, undefined, {});
         this.objects.clear();
         for (const item of listed.items) {
-          this.objects.set(this.keyOf(item.obj), { obj: item.obj, revision: item.revision });
+          const key = this.keyOf(item.obj);
+          this.objects.set(key, this.entry(key, item.revision, { obj: item.obj }));
         }
         this.events = [];
         this.startRevision = listed.revision;
         this.windowStart = listed.revision;
         this.currentRevision = listed.revision;
-        this.etcdWatch = await this.etcd.watch(this.store.keys.resourcePrefix(this.info), listed.revision, {
-          onEvent: (event) => this.apply(event),
-          onError: (err) => this.restart(err),
-        });
+        // The cache holds every object, so it has each event's previous state without etcd's.
+        this.etcdWatch = await this.etcd.watch(
+          this.store.keys.resourcePrefix(this.info),
+          listed.revision,
+          { onEvent: (event) => this.apply(event), onError: (err) => this.restart(err) },
+          { prevValues: false },
+        );
         this.isReady = true;
         return;
       } catch (err) {
@@ -140,14 +154,37 @@ export class WatchCache {
     this.readyPromise = this.initialize();
   }
 
+  private entry(key: string, revision: number, content: { obj?: ApiObject; value?: Uint8Array }): CachedObject {
+    const namespace = this.info.namespaced ? this.store.keys.parse(this.info, key).namespace : undefined;
+    return { key, revision, namespace, ...content };
+  }
+
+  private objectOf(entry: CachedObject): ApiObject {
+    if (!entry.obj) {
+      entry.obj = this.store.decode(this.info, { value: entry.value ?? new Uint8Array(), modRevision: entry.revision });
+      entry.value = undefined;
+    }
+    return entry.obj;
+  }
+
+  private matches(filter: WatchFilter, entry: CachedObject): boolean {
+    return (!filter.namespace || entry.namespace === filter.namespace) && (filter.everything === true || filter.matches(this.objectOf(entry)));
+  }
+
   /**
-   * A deleted object's last state: etcd's previous value, or, when compaction took it, just its
-   * name and namespace, which is all a client needs to drop it (client-go's "final state unknown").
+   * A deleted object's last state at the deletion's revision: what the cache held, else etcd's
+   * previous value, or, when compaction took it, just its name and namespace, which is all a
+   * client needs to drop it (client-go's "final state unknown").
    */
-  private lastState(event: StoreEvent): ApiObject {
-    if (event.prevValue) return this.store.decode(this.info, { value: event.prevValue, modRevision: event.modRevision });
+  private lastState(event: StoreEvent, previous: CachedObject | undefined): CachedObject {
+    const revision = event.modRevision;
+    if (previous?.obj) {
+      return this.entry(event.key, revision, { obj: { ...previous.obj, metadata: { ...previous.obj.metadata, resourceVersion: String(revision) } } });
+    }
+    const value = previous?.value ?? event.prevValue;
+    if (value) return this.entry(event.key, revision, { value });
     const { namespace, name } = this.store.keys.parse(this.info, event.key);
-    return { metadata: { name, namespace, resourceVersion: String(event.modRevision) } };
+    return this.entry(event.key, revision, { obj: { metadata: { name, namespace, resourceVersion: String(revision) } } });
   }
 
   private keyOf(obj: ApiObject): string {
@@ -158,20 +195,14 @@ export class WatchCache {
     const previous = this.objects.get(event.key);
     let cacheEvent: CacheEvent;
     if (event.type === 'delete') {
-      const last = previous?.obj ?? this.lastState(event);
-      const obj = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.modRevision) } };
       this.objects.delete(event.key);
-      cacheEvent = { type: 'DELETED', key: event.key, revision: event.modRevision, obj, prev: previous?.obj };
+      cacheEvent = { type: 'DELETED', revision: event.modRevision, object: this.lastState(event, previous), prev: previous };
     } else {
-      const obj = this.store.decode(this.info, { value: event.value ?? Buffer.alloc(0), modRevision: event.modRevision });
-      this.objects.set(event.key, { obj, revision: event.modRevision });
-      cacheEvent = {
-        type: previous ? 'MODIFIED' : 'ADDED',
-        key: event.key,
-        revision: event.modRevision,
-        obj,
-        prev: previous?.obj,
-      };
+      // This apiserver's own write is already decoded; anyone else's waits until it is needed.
+      const written = this.store.takeWritten(event.key, event.modRevision);
+      const current = this.entry(event.key, event.modRevision, written ? { obj: written } : { value: event.value ?? Buffer.alloc(0) });
+      this.objects.set(event.key, current);
+      cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', revision: event.modRevision, object: current, prev: previous };
     }
     this.currentRevision = event.modRevision;
     this.events.push(cacheEvent);
@@ -183,39 +214,65 @@ export class WatchCache {
     for (const watcher of this.watchers) this.deliver(watcher, cacheEvent);
   }
 
-  private encoded(event: { obj: ApiObject; encoded?: Unknown }): Unknown {
-    event.encoded ??= this.store.scheme.toUnknown(this.info, event.obj);
-    return event.encoded;
+  private encoded(entry: CachedObject): Unknown {
+    entry.encoded ??= entry.obj ? this.store.toUnknown(this.info, entry.obj) : this.store.valueToUnknown(this.info, entry.value ?? new Uint8Array(), entry.revision);
+    return entry.encoded;
   }
 
   private deliver(watcher: CacheWatcher, event: CacheEvent): void {
     if (event.revision <= watcher.fromRevision) return;
-    const type = transitionFor(watcher.filter, event);
-    if (type) watcher.sink.send(type, this.encoded(event));
+    const type = this.transitionFor(watcher.filter, event);
+    if (type) watcher.sink.send(type, this.encoded(event.object));
   }
 
-  /** The cached state of one object, when the cache is ready and holds it; possibly stale. */
+  /**
+   * Kubernetes' rule for filtered watches: an object that starts matching arrives as ADDED, one
+   * that stops matching leaves as DELETED.
+   */
+  private transitionFor(filter: WatchFilter, event: CacheEvent): WatchEventType | undefined {
+    if (event.type === 'DELETED') return this.matches(filter, event.object) ? 'DELETED' : undefined;
+    const now = this.matches(filter, event.object);
+    const before = event.prev !== undefined && this.matches(filter, event.prev);
+    if (now && before) return 'MODIFIED';
+    if (now) return 'ADDED';
+    if (before) return 'DELETED';
+    return undefined;
+  }
+
+  /**
+   * The cached state of one object, when the cache is ready and holds it; possibly stale, but
+   * never older than this apiserver's own last write of it (whose event may still be on its way).
+   */
   cached(namespace: string | undefined, name: string): { obj: ApiObject; revision: number } | undefined {
     if (!this.isReady) return undefined;
-    const entry = this.objects.get(this.store.keys.key(this.info, namespace, name));
-    return entry ? { obj: entry.obj, revision: entry.revision } : undefined;
+    const key = this.store.keys.key(this.info, namespace, name);
+    const pending = this.store.pendingWrite(key);
+    if (pending && pending.revision > this.currentRevision) return { obj: pending.obj, revision: pending.revision };
+    const entry = this.objects.get(key);
+    if (!entry) return undefined;
+    // The write's response may come after its event: then the cache adopts the object it wrote.
+    if (!entry.obj && pending?.revision === entry.revision) {
+      entry.obj = pending.obj;
+      entry.value = undefined;
+    }
+    return { obj: this.objectOf(entry), revision: entry.revision };
   }
 
   /** Every cached object, when the cache is ready; possibly stale. */
   cachedObjects(): ApiObject[] | undefined {
-    return this.isReady ? [...this.objects.values()].map((entry) => entry.obj) : undefined;
+    return this.isReady ? [...this.objects.values()].map((entry) => this.objectOf(entry)) : undefined;
   }
 
   /** The objects the cache holds now, for a list at resourceVersion 0. */
   async snapshot(filter: WatchFilter): Promise<{ items: Unknown[]; revision: number }> {
     await this.waitReady();
-    const matching: [string, CachedObject][] = [];
-    for (const entry of this.objects.entries()) {
-      if (inNamespace(filter, entry[1].obj) && filter.matches(entry[1].obj)) matching.push(entry);
+    const matching: CachedObject[] = [];
+    for (const entry of this.objects.values()) {
+      if (this.matches(filter, entry)) matching.push(entry);
     }
     // Key order, as a list from etcd returns them.
-    matching.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return { items: matching.map(([, cached]) => this.encoded(cached)), revision: this.currentRevision };
+    matching.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { items: matching.map((entry) => this.encoded(entry)), revision: this.currentRevision };
   }
 
   private async waitReady(): Promise<void> {
@@ -235,7 +292,7 @@ export class WatchCache {
     if (resourceVersion === undefined || resourceVersion === 0) {
       const watcher: CacheWatcher = { fromRevision: this.currentRevision, filter, sink, bookmarks };
       for (const cached of this.objects.values()) {
-        if (inNamespace(filter, cached.obj) && filter.matches(cached.obj)) sink.send('ADDED', this.encoded(cached));
+        if (this.matches(filter, cached)) sink.send('ADDED', this.encoded(cached));
       }
       this.watchers.add(watcher);
       return { stop: () => this.watchers.delete(watcher) };
@@ -255,19 +312,17 @@ export class WatchCache {
     let handle: StoreWatch | undefined;
     handle = await this.etcd.watch(prefix, resourceVersion, {
       onEvent: (event) => {
-        const decode = (value: Buffer, rev: number): ApiObject => this.store.decode(this.info, { value, modRevision: rev });
-        const prev = event.prevValue ? decode(event.prevValue, event.modRevision) : undefined;
+        // etcd's previous value, at this event's revision, as the old cache code reported it.
+        const prev = event.prevValue ? this.entry(event.key, event.modRevision, { value: event.prevValue }) : undefined;
         if (event.type === 'delete') {
-          const last = prev ?? this.lastState(event);
-          const cacheEvent: CacheEvent = { type: 'DELETED', key: event.key, revision: event.modRevision, obj: last, prev: last };
-          const type = transitionFor(filter, cacheEvent);
-          if (type) sink.send(type, this.encoded(cacheEvent));
+          const last = this.lastState(event, undefined);
+          const type = this.transitionFor(filter, { type: 'DELETED', revision: event.modRevision, object: last, prev: last });
+          if (type) sink.send(type, this.encoded(last));
           return;
         }
-        const obj = decode(event.value ?? Buffer.alloc(0), event.modRevision);
-        const cacheEvent: CacheEvent = { type: event.created ? 'ADDED' : 'MODIFIED', key: event.key, revision: event.modRevision, obj, prev };
-        const type = transitionFor(filter, cacheEvent);
-        if (type) sink.send(type, this.encoded(cacheEvent));
+        const current = this.entry(event.key, event.modRevision, { value: event.value ?? Buffer.alloc(0) });
+        const type = this.transitionFor(filter, { type: event.created ? 'ADDED' : 'MODIFIED', revision: event.modRevision, object: current, prev });
+        if (type) sink.send(type, this.encoded(current));
       },
       onError: (err) => {
         sink.close(newResourceExpired(`too old resource version: ${resourceVersion} (${this.startRevision}): ${err.message}`));
@@ -289,7 +344,9 @@ export class WatchCache {
     if (!this.isReady) return;
     const bookmark = this.store.scheme.toUnknown(this.info, { metadata: { resourceVersion: String(this.currentRevision) } });
     for (const watcher of this.watchers) {
-      if (watcher.bookmarks) watcher.sink.send('BOOKMARK', bookmark);
+      // A watch may start from a write this apiserver answered before its event reached the
+      // cache; a bookmark older than that start would send the client's resourceVersion back.
+      if (watcher.bookmarks && this.currentRevision >= watcher.fromRevision) watcher.sink.send('BOOKMARK', bookmark);
     }
   }
 
@@ -302,24 +359,4 @@ export class WatchCache {
     this.fallbacks.clear();
     await this.etcdWatch?.stop();
   }
-}
-
-function inNamespace(filter: WatchFilter, obj: ApiObject): boolean {
-  return !filter.namespace || obj.metadata?.namespace === filter.namespace;
-}
-
-/**
- * Kubernetes' rule for filtered watches: an object that starts matching arrives as ADDED, one
- * that stops matching leaves as DELETED.
- */
-function transitionFor(filter: WatchFilter, event: CacheEvent): WatchEventType | undefined {
-  const now = event.type !== 'DELETED' && inNamespace(filter, event.obj) && filter.matches(event.obj);
-  const before = event.prev !== undefined && inNamespace(filter, event.prev) && filter.matches(event.prev);
-  if (event.type === 'DELETED') {
-    return inNamespace(filter, event.obj) && filter.matches(event.obj) ? 'DELETED' : undefined;
-  }
-  if (now && before) return 'MODIFIED';
-  if (now) return 'ADDED';
-  if (before) return 'DELETED';
-  return undefined;
 }

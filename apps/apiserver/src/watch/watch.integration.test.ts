@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError, type ApiObject } from '@minik8s/api';
 import { ApiClient, ConfigMaps, Namespaces, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
-import { freePort } from '@minik8s/testing';
+import { freePort, waitFor } from '@minik8s/testing';
 import { ApiFixture } from '../test/api-fixture';
 
 const f = new ApiFixture();
@@ -141,6 +141,44 @@ describe('watch', () => {
       watch.close();
       expect(summary(events)).toEqual(['ADDED shared']);
       expect((await other.resource(ConfigMaps).namespace(namespace).get('shared')).metadata?.name).toBe('shared');
+    } finally {
+      other.close();
+      await second.stop();
+    }
+  });
+
+  it('serves objects another apiserver wrote from the cache: lists at "0" with and without selectors, updates, deletes', async () => {
+    // The second apiserver's cache holds what the first wrote only as etcd sent it, undecoded
+    // until a selector, an update or a watch needs the object.
+    const port = await freePort();
+    const second = await f.startServer({ port });
+    const other = new ApiClient(second.address);
+    try {
+      const namespace = await ns('cache-from-etcd');
+      const mine = f.client.resource(ConfigMaps).namespace(namespace);
+      const theirs = other.resource(ConfigMaps).namespace(namespace);
+      const a = await mine.create({ metadata: { name: 'a', labels: { app: 'web' } }, data: { k: 'a' } });
+      const b = await mine.create({ metadata: { name: 'b', labels: { app: 'db' } }, data: { k: 'b' } });
+      const watch = theirs.watch({ resourceVersion: b.metadata?.resourceVersion, labelSelector: 'app=web' });
+      const listAt0 = async (labelSelector?: string): Promise<string[]> => {
+        const listed = await theirs.list({ resourceVersion: '0', labelSelector });
+        return listed.items.map((cm) => `${cm.metadata?.name}@${cm.metadata?.resourceVersion}:${cm.data?.k}`);
+      };
+      const bothSeen = `a@${a.metadata?.resourceVersion}:a,b@${b.metadata?.resourceVersion}:b`;
+      await waitFor(async () => (await listAt0()).join() === bothSeen, { timeoutMs: 30_000, description: 'both configmaps in the second cache' });
+      expect(await listAt0('app=web')).toEqual([`a@${a.metadata?.resourceVersion}:a`]);
+
+      const updated = await theirs.update({ ...a, data: { k: 'a2' } });
+      expect(Number(updated.metadata?.resourceVersion)).toBeGreaterThan(Number(b.metadata?.resourceVersion));
+      expect((await mine.get('a')).data).toEqual({ k: 'a2' });
+      await mine.delete('a');
+      const events = await take(watch, 2);
+      watch.close();
+      expect(events.map((e) => `${e.type} ${e.object.metadata?.name}@${e.object.metadata?.resourceVersion}:${e.object.data?.k}`)).toEqual([
+        `MODIFIED a@${updated.metadata?.resourceVersion}:a2`,
+        expect.stringMatching(/^DELETED a@\d+:a2$/),
+      ]);
+      expect(Number(events[1].object.metadata?.resourceVersion)).toBeGreaterThan(Number(updated.metadata?.resourceVersion));
     } finally {
       other.close();
       await second.stop();
