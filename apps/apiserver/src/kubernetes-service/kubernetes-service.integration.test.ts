@@ -39,7 +39,11 @@ describe('the kubernetes Service', () => {
     expect(svc.spec?.clusterIP).toBe('10.96.0.1');
     const port = Number(first.address.split(':')[1]);
     expect(svc.spec?.ports).toMatchObject([{ name: 'https', port: 443, protocol: 'TCP', targetPort: { intVal: port } }]);
-    await waitFor(async () => (await endpointIPs()).join() === '10.201.0.1', { timeoutMs: 20_000, description: 'the kubernetes Endpoints' });
+    // The reconciler writes the Endpoints, then the EndpointSlice: wait for both.
+    await waitFor(async () => (await endpointIPs()).join() === '10.201.0.1' && (await sliceIPs().catch(() => [])).join() === '10.201.0.1', {
+      timeoutMs: 20_000,
+      description: 'the kubernetes Endpoints and EndpointSlice',
+    });
     const slice = await client.resource(EndpointSlices).namespace('default').get('kubernetes');
     expect(slice.metadata?.labels?.['kubernetes.io/service-name']).toBe('kubernetes');
     expect(slice.ports).toMatchObject([{ name: 'https', port, protocol: 'TCP' }]);
