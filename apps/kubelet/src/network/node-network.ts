@@ -149,7 +149,9 @@ export class NodeNetwork {
   private async writeRules(): Promise<void> {
     const { run } = this.options;
     // Routing between nodes needs forwarding on; Docker turns it on too, a bare host may not.
-    await mustRun(run, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    // A node in a container may have /proc/sys read-only with forwarding already on: read first.
+    const forwarding = await run('sysctl', ['-n', 'net.ipv4.ip_forward']);
+    if (forwarding.code !== 0 || forwarding.stdout.trim() !== '1') await mustRun(run, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     await mustRun(run, 'iptables-restore', ['-w', '5', '--noflush'], renderNetworkRules(this.options.clusterCIDR));
     const dockerUser = (await run('iptables', ['-w', '5', '-t', 'filter', '-S', 'DOCKER-USER'])).code === 0;
     for (const jump of networkJumps(dockerUser ? 'DOCKER-USER' : 'FORWARD')) await this.ensureFirst(jump);
