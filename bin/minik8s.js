@@ -15,6 +15,10 @@ const COMPONENTS = {
   dns: 'Cluster DNS for Services and pods.',
   'hollow-nodes': 'Simulates many nodes from one process.',
 };
+// Tools that operate a cluster rather than run in one: scripts, run with bash.
+const TOOLS = {
+  'load-image': ['scripts/load-image.sh', "Makes local images pullable by the compose cluster's pods (its registry)."],
+};
 
 function usage(stream) {
   const width = Math.max(...Object.keys(COMPONENTS).map((c) => c.length)) + 2;
@@ -23,6 +27,8 @@ function usage(stream) {
     const built = existsSync(join(root, 'apps', name, 'src', 'main.ts'));
     stream.write(`  ${name.padEnd(width)}${text}${built ? '' : ' (not built yet)'}\n`);
   }
+  stream.write('\nTools:\n');
+  for (const [name, [, text]] of Object.entries(TOOLS)) stream.write(`  ${name.padEnd(width)}${text}\n`);
   stream.write('\nRun "minik8s <component> --help" for its flags.\n');
 }
 
@@ -30,6 +36,10 @@ const [component, ...args] = process.argv.slice(2);
 if (!component || component === '--help' || component === '-h' || component === 'help') {
   usage(process.stdout);
   process.exit(component ? 0 : 1);
+}
+if (Object.prototype.hasOwnProperty.call(TOOLS, component)) {
+  const tool = require('node:child_process').spawnSync('bash', [join(root, TOOLS[component][0]), ...args], { stdio: 'inherit' });
+  process.exit(tool.status ?? 1);
 }
 if (!Object.prototype.hasOwnProperty.call(COMPONENTS, component)) {
   process.stderr.write(`Error: unknown component "${component}"\n\n`);

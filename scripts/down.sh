@@ -1,25 +1,22 @@
 #!/usr/bin/env bash
-# `npm run down`: stops what `npm run up` started and removes its state (the config stays).
+# `npm run down`: removes what `npm run up` started, in either mode: the compose cluster (its
+# containers, network and volumes) and the local processes with their state. The config stays.
 set -euo pipefail
-state="${MINIK8S_HOME:-$HOME/.minik8s}"
-run="$state/local"
-for component in kubelet scheduler controller-manager apiserver etcd; do
-  pidfile="$run/$component.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    pid=$(cat "$pidfile")
-    echo "==> stopping $component (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-done
-# The node's containers and pod network go with it (only this node's: tests may run others).
-node_name=$(cat "$run/node-name" 2>/dev/null || true)
-if [ -n "$node_name" ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
-  containers=$(docker ps -aq --filter "label=io.minik8s.node=$node_name")
-  [ -n "$containers" ] && docker rm -f $containers >/dev/null
-  docker network rm "minik8s-$node_name" >/dev/null 2>&1 || true
+cd "$(dirname "$0")/.."
+source scripts/cluster-common.sh
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
+   && [ -n "$(docker ps -aq --filter label=com.docker.compose.project="${MINIK8S_COMPOSE_PROJECT:-minik8s}")" ]; then
+  log "removing the compose cluster (containers, network, volumes)"
+  bash scripts/compose.sh down -v --remove-orphans -t 30
+  # The nodes' engines made cgroups under /node-K (--cgroup-parent); empty now, they go too (a
+  # cgroup still in use by anything else refuses rmdir and stays).
+  [ -d /sys/fs/cgroup ] && find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d -regex '.*/node-[0-9]+' 2>/dev/null \
+    | while read -r d; do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
 fi
-rm -rf "$run"
-echo "==> minik8s is down"
+# Volumes of nodes that an earlier, bigger `--nodes` run made are not in the compose files any more.
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  docker volume ls -q --filter label=com.docker.compose.project="${MINIK8S_COMPOSE_PROJECT:-minik8s}" | xargs -r docker volume rm >/dev/null
+fi
+rm -rf "$state/compose"
+[ -d "$state/local" ] && bash scripts/down-local.sh
+log "minik8s is down"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what minik8s needs and is missing: npm packages, and on Debian/Ubuntu as root, etcd.
+# Installs what minik8s needs and is missing: npm packages, and on Debian/Ubuntu as root, etcd, the
+# Docker engine and what the images are built from; with MINIK8S_NEED_COMPOSE=1 also docker-compose
+# and docker-registry (the compose cluster, `npm run up`).
 # Safe to run again; it only acts on what is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +20,19 @@ if [ "${MINIK8S_NEED_DOCKER:-1}" = 1 ]; then
   command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
   command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
   command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+  # The proxy deletes stale UDP conntrack entries with it (and its netns test checks that).
+  command -v conntrack >/dev/null 2>&1 || need_apt+=(conntrack)
   [ -x /bin/busybox ] || need_apt+=(busybox-static)
+  # scripts/images/build.sh: pause is compiled statically, the Debian bases come from debootstrap.
+  command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+  command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+  command -v file >/dev/null 2>&1 || need_apt+=(file)
+  command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 fi
 if [ "${MINIK8S_NEED_COMPOSE:-0}" = 1 ]; then
-  command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+  command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_apt+=(docker-compose)
+  # The cluster registry's image is built from Debian's docker-registry binary.
+  command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, Nodes } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, removeDockerObjectsByLabel, waitFor } from '@minik8s/testing';
+import { ApiServerHarness, EtcdHarness, freePort, removeDockerObjectsByLabel, waitFor } from '@minik8s/testing';
 
 const ROOT = join(__dirname, '..', '..');
 const LAUNCHER = join(ROOT, 'bin', 'minik8s.js');
@@ -32,6 +32,8 @@ export class LocalCluster {
   private readonly rootDir = mkdtempSync(join(tmpdir(), 'minik8s-e2e-'));
   private readonly processes = new Map<string, ChildProcess>();
   readonly logs = new Map<string, string>();
+  /** The kubelet's stream port: a free one, so this cluster and another on the machine both fit. */
+  kubeletPort = 0;
 
   /** `clusterCidr` keeps this cluster's pod network apart from any other on the machine. */
   constructor(readonly clusterCidr: string) {
@@ -44,6 +46,7 @@ export class LocalCluster {
     this.client = new ApiClient(this.apiserver.address, { timeoutMs: 10_000 });
     this.startComponent('controller-manager', [`--cluster-cidr=${this.clusterCidr}`]);
     this.startComponent('scheduler', ['--health-port=-1']);
+    this.kubeletPort = await freePort();
     this.startKubelet();
     await waitFor(
       async () => {
@@ -70,6 +73,10 @@ export class LocalCluster {
       `--node-name=${this.nodeName}`,
       '--node-ip=127.0.0.1',
       `--root-dir=${join(this.rootDir, 'kubelet')}`,
+      '--address=127.0.0.1',
+      `--port=${this.kubeletPort}`,
+      // One node on loopback: no host-gw routes or host iptables rules to leave behind.
+      '--network-plugin=none',
     ]);
   }
 

@@ -2,12 +2,13 @@
 # Builds minik8s's container images from local files (no registry needed):
 #   apiserver scheduler controller-manager kubelet proxy dns  -> minik8s/<name>:dev
 #   pause -> minik8s/pause:3.9   busybox -> minik8s/busybox:1.36   kubia -> minik8s/kubia:v1 and :v2   node -> minik8s/node:dev
+#   etcd -> minik8s/etcd:3.4   registry -> minik8s/registry:2.8   (the compose cluster's etcd and image registry)
 # usage: bash scripts/images/build.sh [--only NAME,...] [--skip-app-build] [--public]
 #   --public: use the Dockerfiles' public bases (node:20-bookworm-slim, gcc:12-bookworm) instead of the local ones.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
-ALL=(pause busybox kubia apiserver scheduler controller-manager dns kubelet proxy node)
+ALL=(pause busybox kubia apiserver scheduler controller-manager dns kubelet proxy node etcd registry)
 only=""; skip_app_build=0; public=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -73,7 +74,7 @@ fi
 base_node=minik8s/base-node:local base_debian=minik8s/base-debian:local base_docker=minik8s/base-docker:local
 if [ "$public" = 0 ]; then
   need=()
-  for n in kubia apiserver scheduler controller-manager dns pause; do wants $n && need+=(base-node); done
+  for n in kubia apiserver scheduler controller-manager dns pause etcd registry; do wants $n && need+=(base-node); done
   for n in kubelet proxy; do wants $n && need+=(base-debian); done
   wants node && need+=(base-docker)
   if [ ${#need[@]} -gt 0 ]; then
@@ -98,6 +99,17 @@ build() {
   fi
 }
 barg() { [ "$public" = 1 ] || echo "--build-arg $1=$2"; }
+# Puts a host program and the libraries it loads under DIR/root, for the images of Debian programs
+# (etcd, docker-registry) built without a registry; with --public the Dockerfile installs the package.
+stage_program() { # dir, program, debian package
+  local root=$1/root bin lib; mkdir -p "$root"
+  [ "$public" = 1 ] && return 0
+  bin=$(command -v "$2") || { echo "error: $2 is missing on this machine (apt-get install -y $3)" >&2; exit 1; }
+  install -D -m 0755 "$(readlink -f "$bin")" "$root/usr/local/bin/$2"
+  for lib in $(ldd "$bin" 2>/dev/null | awk '/=>/ {print $3} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+  done
+}
 
 for name in "${ALL[@]}"; do
   wants "$name" || continue
@@ -133,6 +145,12 @@ for name in "${ALL[@]}"; do
         fi
       done
       build node minik8s/node:dev -- $(barg BASE_IMAGE $base_docker) -f deploy/images/node/Dockerfile "$stage" ;;
+    etcd)
+      ctx="$stage/etcd"; stage_program "$ctx" etcd etcd-server; stage_program "$ctx" etcdctl etcd-client
+      build etcd minik8s/etcd:3.4 -- $(barg BASE_IMAGE $base_node) -f deploy/images/etcd/Dockerfile "$ctx" ;;
+    registry)
+      ctx="$stage/registry"; stage_program "$ctx" docker-registry docker-registry; cp deploy/images/registry/config.yml "$ctx/"
+      build registry minik8s/registry:2.8 -- $(barg BASE_IMAGE $base_node) -f deploy/images/registry/Dockerfile "$ctx" ;;
   esac
 done
 

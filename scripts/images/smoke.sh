@@ -2,7 +2,7 @@
 # Smoke test for the images scripts/images/build.sh makes: runs each briefly and checks it answers.
 # usage: bash scripts/images/smoke.sh [NAME ...]   (default: all)   Removes every container it starts.
 set -uo pipefail
-ALL=(pause busybox kubia apiserver scheduler controller-manager dns kubelet proxy node)
+ALL=(pause busybox kubia apiserver scheduler controller-manager dns kubelet proxy node etcd registry)
 [ $# -gt 0 ] && sel=("$@") || sel=("${ALL[@]}")
 wants() { [[ " ${sel[*]} " == *" $1 "* ]]; }
 id=smoke-$$
@@ -111,6 +111,26 @@ if wants node; then
   fi
   t0=$SECONDS; docker stop -t 30 "$id-node" >/dev/null
   ok "node: stopped in $((SECONDS - t0))s (exit $(docker inspect -f '{{.State.ExitCode}}' "$id-node"))"
+fi
+
+# The compose cluster's etcd and registry: their HEALTHCHECKs turn healthy, and the registry takes a push.
+healthy() { [ "$(docker inspect -f '{{.State.Health.Status}}' "$1")" = healthy ]; }
+if wants etcd; then
+  run etcd-img minik8s/etcd:3.4 --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://127.0.0.1:2379 >/dev/null
+  waitfor 60 healthy "$id-etcd-img" && ok "etcd: HEALTHCHECK (etcdctl endpoint health) is healthy, user $(docker image inspect -f '{{.Config.User}}' minik8s/etcd:3.4)" \
+    || ko etcd "health: $(health "$id-etcd-img"); $(docker logs --tail 5 "$id-etcd-img" 2>&1 | tr '\n' ' ' | cut -c1-300)"
+fi
+if wants registry; then
+  run registry -p 127.0.0.1::5000 minik8s/registry:2.8 >/dev/null
+  if waitfor 60 healthy "$id-registry"; then
+    ok "registry: HEALTHCHECK (/v2/) is healthy"
+    rport=$(docker port "$id-registry" 5000/tcp | head -1 | sed 's/.*://')
+    docker tag minik8s/busybox:1.36 "127.0.0.1:$rport/smoke/busybox:1" 2>/dev/null \
+      && docker push -q "127.0.0.1:$rport/smoke/busybox:1" >/dev/null 2>&1 \
+      && curl -sf "http://127.0.0.1:$rport/v2/smoke/busybox/tags/list" | grep -q '"1"' \
+      && ok "registry: a pushed image is listed" || ko registry "push of busybox failed"
+    docker rmi "127.0.0.1:$rport/smoke/busybox:1" >/dev/null 2>&1
+  else ko registry "health: $(health "$id-registry")"; fi
 fi
 
 echo "smoke: $pass passed, $fail failed${failed:+ (${failed[*]})}"

@@ -25,6 +25,12 @@ trap 'stop SIGTERM' TERM
 trap 'stop SIGINT' INT
 
 mkdir -p /var/log/minik8s
+# Docker mounts /proc/sys read-only unless --privileged or systempaths=unconfined, which Compose 1.29
+# refuses: the node's engine and the kubelet's pod network need to set net.ipv4.ip_forward and the
+# bridge sysctls, as on a VM.
+if grep -q ' /proc/sys proc ro' /proc/mounts; then
+  mount -o remount,rw /proc/sys 2>/dev/null || log "could not make /proc/sys writable; sysctls will fail"
+fi
 log "starting dockerd (cgroup parent /$NODE_NAME, bip $DOCKER_BIP)"
 dockerd --cgroup-parent="/$NODE_NAME" --bip="$DOCKER_BIP" ${DOCKERD_ARGS:-} >/var/log/minik8s/dockerd.log 2>&1 &
 dockerd_pid=$!
@@ -36,6 +42,7 @@ until docker info >/dev/null 2>&1; do
   sleep 0.5
 done
 log "dockerd is ready"
+
 for tar in /opt/minik8s/images/*.tar /images/*.tar; do
   [ -f "$tar" ] && { docker load -q -i "$tar" >&2 || log "could not load $tar"; }
 done
@@ -44,13 +51,15 @@ if [ "${MINIK8S_KUBELET:-1}" != 0 ]; then
   log "starting kubelet: node $NODE_NAME ip $NODE_IP server $MINIK8S_SERVER"
   # shellcheck disable=SC2086
   node /opt/minik8s/kubelet.js --server "$MINIK8S_SERVER" --node-name "$NODE_NAME" --node-ip "$NODE_IP" \
-    --cluster-dns "$CLUSTER_DNS" ${POD_CIDR:+--pod-cidr "$POD_CIDR"} ${KUBELET_ARGS:-} &
+    --cluster-dns "$CLUSTER_DNS" ${POD_CIDR:+--pod-cidr "$POD_CIDR"} ${CLUSTER_CIDR:+--cluster-cidr "$CLUSTER_CIDR"} \
+    ${NODE_IFACE:+--pod-network-interface "$NODE_IFACE"} ${KUBELET_ARGS:-} &
   pids+=($!)
 fi
 if [ "${MINIK8S_PROXY:-1}" != 0 ]; then
   log "starting proxy"
   # shellcheck disable=SC2086
-  node /opt/minik8s/proxy.js --server "$MINIK8S_SERVER" --node-name "$NODE_NAME" ${PROXY_ARGS:-} &
+  node /opt/minik8s/proxy.js --server "$MINIK8S_SERVER" --node-name "$NODE_NAME" --node-ip "$NODE_IP" \
+    ${CLUSTER_CIDR:+--cluster-cidr "$CLUSTER_CIDR"} ${PROXY_ARGS:-} &
   pids+=($!)
 fi
 pids+=("$dockerd_pid")
