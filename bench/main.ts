@@ -12,7 +12,7 @@ const SUITES: Record<string, { description: string; run(args: readonly string[])
     run: runApiSuite,
   },
   scheduler: {
-    description: 'hollow nodes: 1,000/5,000 pods onto 100/1,000 nodes (plain, anti-affinity): pods/s, p99 creation→binding, vs. raw binding',
+    description: 'hollow nodes: 1,000/5,000 pods onto 100/1,000 nodes (plain, anti-affinity): pods created first, then scheduled: pods/s and CPU per pod, vs. raw binding',
     run: runSchedulerSuite,
   },
   controllers: {

@@ -68,6 +68,15 @@ export class PodTracker {
     this.wake();
   }
 
+  /**
+   * Bindings per second between the first and the last binding seen: (bound − 1) / (last − first),
+   * the rate of whatever did the binding once it was going, without its start-up.
+   */
+  bindingRate(): number {
+    if (this.bound < 2 || this.lastBoundAt <= this.firstBoundAt) return NaN;
+    return (this.bound - 1) / ((this.lastBoundAt - this.firstBoundAt) / 1000);
+  }
+
   private wake(): void {
     const w = this.waiters;
     this.waiters = [];

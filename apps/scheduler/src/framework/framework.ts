@@ -40,6 +40,7 @@ import { asStatus, Code, skip, Status, unresolvable, unschedulable, type PluginS
 
 // Hot-path constants, bound once: module exports are getters under tsx and vitest.
 const SUCCESS = Code.Success;
+const SKIP = Code.Skip;
 const MAX_SCORE = MAX_NODE_SCORE;
 const MIN_SCORE = MIN_NODE_SCORE;
 
@@ -92,6 +93,8 @@ export class Framework implements FrameworkRunner {
   readonly postBindPlugins: PostBindPlugin[] = [];
   /** Plugin name → the cluster events that may make pods it rejected schedulable. */
   readonly eventsByPlugin = new Map<string, ClusterEventWithHint[]>();
+  private totalsBuffer: number[] = [];
+  private scoresBuffer: number[] = [];
 
   constructor(
     registry: Registry,
@@ -166,11 +169,11 @@ export class Framework implements FrameworkRunner {
         return { status: errorStatus(err, pl.name) };
       }
       if (out instanceof Status) {
-        if (out.code === Code.Skip) {
+        if (out.code === SKIP) {
           state.skipFilterPlugins.add(pl.name);
           continue;
         }
-        if (out.code !== Code.Success) return { status: out.withPlugin(pl.name) };
+        if (out.code !== SUCCESS) return { status: out.withPlugin(pl.name) };
       } else if (out) {
         narrowing.push(pl.name);
         nodeNames = nodeNames ? new Set([...nodeNames].filter((n) => out.nodeNames.has(n))) : new Set(out.nodeNames);
@@ -291,8 +294,8 @@ export class Framework implements FrameworkRunner {
       } catch (err) {
         return errorStatus(err, pl.name);
       }
-      if (!s || s.code === Code.Success) continue;
-      if (s.code === Code.Skip) {
+      if (!s || s.code === SUCCESS) continue;
+      if (s.code === SKIP) {
         state.skipScorePlugins.add(pl.name);
         continue;
       }
@@ -302,17 +305,24 @@ export class Framework implements FrameworkRunner {
   }
 
   /**
-   * Score, NormalizeScore and weights: the weighted total per node, aligned with `nodes`, and
-   * (for tests and logs) each plugin's normalized scores.
+   * Score, NormalizeScore and weights: the weighted total per node, aligned with `nodes`. The
+   * totals array is reused by the next call: read it before scheduling another pod.
    */
-  runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { totals: number[]; byPlugin: Map<string, number[]> } | Status {
-    const totals = new Array<number>(nodes.length).fill(0);
-    const byPlugin = new Map<string, number[]>();
+  runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { totals: number[] } | Status {
+    const n = nodes.length;
+    // Two buffers kept across cycles (the feasible count rarely changes): scoring allocates
+    // nothing per node. Plugins see an array of exactly `n` scores.
+    if (this.totalsBuffer.length !== n) {
+      this.totalsBuffer = new Array<number>(n).fill(0);
+      this.scoresBuffer = new Array<number>(n).fill(0);
+    }
+    const totals = this.totalsBuffer;
+    const scores = this.scoresBuffer;
+    totals.fill(0);
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
-      const scores = new Array<number>(nodes.length);
       try {
-        for (let i = 0; i < nodes.length; i++) {
+        for (let i = 0; i < n; i++) {
           const s = plugin.score(state, pod, nodes[i]);
           if (typeof s !== 'number') return s.withPlugin(plugin.name);
           scores[i] = s;
@@ -324,16 +334,15 @@ export class Framework implements FrameworkRunner {
       } catch (err) {
         return errorStatus(err, plugin.name);
       }
-      for (let i = 0; i < nodes.length; i++) {
+      for (let i = 0; i < n; i++) {
         const s = scores[i];
         if (s > MAX_SCORE || s < MIN_SCORE) {
           return asStatus(new Error(`plugin "${plugin.name}" returns an invalid score ${s}, it should in the range of [${MIN_SCORE}, ${MAX_SCORE}] after normalizing`)).withPlugin(plugin.name);
         }
         totals[i] += s * weight;
       }
-      byPlugin.set(plugin.name, scores);
     }
-    return { totals, byPlugin };
+    return { totals };
   }
 
   runReservePluginsReserve(state: CycleState, pod: PodInfo, nodeName: string): Status | null {

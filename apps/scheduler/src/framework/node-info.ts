@@ -72,7 +72,10 @@ export class NodeInfo {
   allocatable: Resource = emptyResource();
   /** Normalized image name → size in bytes, from node.status.images. */
   imageSizes: Map<string, number> = new Map();
-  /** Bumped on every change, so snapshots know what to copy. */
+  /**
+   * Bumped on every change (the cache sets it from its own counter), so snapshots know what to
+   * copy and plugins what they can reuse.
+   */
   generation = 0;
 
   constructor(
@@ -87,6 +90,7 @@ export class NodeInfo {
   taints: readonly corev1.Taint[] = NO_TAINTS;
 
   setNode(node: corev1.Node): void {
+    this.generation++;
     this.node = node;
     this.labels = node.metadata?.labels ?? NO_LABELS;
     this.taints = node.spec?.taints ?? NO_TAINTS;
@@ -99,6 +103,7 @@ export class NodeInfo {
   }
 
   addPod(pod: PodInfo): void {
+    this.generation++;
     this.pods.push(pod);
     if (pod.hasAffinity) this.podsWithAffinity.push(pod);
     if (pod.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.push(pod);
@@ -112,6 +117,7 @@ export class NodeInfo {
   removePod(pod: PodInfo): boolean {
     const i = this.pods.findIndex((p) => p.uid === pod.uid);
     if (i < 0) return false;
+    this.generation++;
     const existing = this.pods[i];
     this.pods[i] = this.pods[this.pods.length - 1];
     this.pods.pop();

@@ -90,7 +90,11 @@ export class PodInfo {
   private hostPortsCache: HostPort[] | undefined;
   private imagesCache: string[] | undefined;
 
-  constructor(pod: corev1.Pod) {
+  /**
+   * `derivedFrom`: a PodInfo of the same pod with the same labels, namespace and affinity, whose
+   * compiled terms are reused rather than compiled again.
+   */
+  constructor(pod: corev1.Pod, derivedFrom?: PodInfo) {
     this.pod = pod;
     const meta = pod.metadata ?? {};
     this.namespace = meta.namespace ?? '';
@@ -100,7 +104,13 @@ export class PodInfo {
     this.labels = meta.labels ?? {};
     this.priority = pod.spec?.priority ?? 0;
     const affinity = pod.spec?.affinity;
-    if (affinity?.podAffinity || affinity?.podAntiAffinity) {
+    if (derivedFrom) {
+      this.requiredAffinityTerms = derivedFrom.requiredAffinityTerms;
+      this.requiredAntiAffinityTerms = derivedFrom.requiredAntiAffinityTerms;
+      this.preferredAffinityTerms = derivedFrom.preferredAffinityTerms;
+      this.preferredAntiAffinityTerms = derivedFrom.preferredAntiAffinityTerms;
+      this.parseError = derivedFrom.parseError;
+    } else if (affinity?.podAffinity || affinity?.podAntiAffinity) {
       try {
         this.requiredAffinityTerms = compileTerms(pod, affinity.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
         this.requiredAntiAffinityTerms = compileTerms(pod, affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
@@ -164,7 +174,8 @@ export class PodInfo {
   /** The pod as the cache counts it on `nodeName` (spec.nodeName set), sharing everything else. */
   withNodeName(nodeName: string): PodInfo {
     const pod = { ...this.pod, spec: { ...this.pod.spec, nodeName } };
-    const info = new PodInfo(pod);
+    // Only spec.nodeName differs: the compiled affinity terms (one per cycle otherwise) carry over.
+    const info = new PodInfo(pod, this);
     info.requestsCache = this.requestsCache;
     info.nonZeroCache = this.nonZeroCache;
     info.hostPortsCache = this.hostPortsCache;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
 import { CycleState } from '../../framework/cycle-state';
+import type { NodeInfo } from '../../framework/node-info';
 import { PodInfo } from '../../framework/pod-info';
 import { Code, Status } from '../../framework/status';
 import { newTestHandle } from '../../testing/fake-handle';
@@ -105,6 +106,12 @@ describe('InterPodAffinity Filter', () => {
       want: { a1: null, a2: null, b1: null, nozone: null },
     },
     {
+      name: "existing pods' anti-affinity over different topology keys each keep the pod out",
+      pod: makePod('p').label('app', 'web'),
+      existing: [makePod('e').node('b1').podAntiAffinity({ app: 'web' }, ZONE), makePod('f').node('a2').podAntiAffinity({ app: 'web' }, HOST)],
+      want: { a1: null, a2: EXISTING, b1: EXISTING, nozone: null },
+    },
+    {
       name: 'affinity terms must all be met by the same pods',
       pod: makePod('p').podAffinity({ app: 'db' }, ZONE).podAffinity({ tier: 'cache' }, ZONE),
       existing: [makePod('e').node('a1').label('app', 'db'), makePod('f').node('a2').label('tier', 'cache')],
@@ -153,6 +160,43 @@ describe('InterPodAffinity Filter', () => {
     plugin.preFilterExtensions().addPod(state, pod, victim, a1);
     expect(plugin.filter(state, pod, a1)?.message()).toBe(ANTI);
   });
+
+  it('a pod of the same shape as the last recounts only changed nodes, and gets what a fresh count gives', () => {
+    const handle = newTestHandle({ nodes: nodes(), pods: [makePod('e').node('a1').label('app', 'web').obj()] });
+    const plugin = new InterPodAffinity(handle);
+    const shaped = (name: string): PodInfo => new PodInfo(makePod(name).label('app', 'web').podAntiAffinity({ app: 'web' }, HOST).obj());
+    const run = (p: InterPodAffinity, pod: PodInfo, list: readonly NodeInfo[]): Record<string, string | null> => {
+      const state = new CycleState();
+      p.preFilter(state, pod, list);
+      return Object.fromEntries(list.map((n) => [n.name, p.filter(state, pod, n)?.message() ?? null]));
+    };
+    const all = handle.snapshot().list();
+    expect(run(plugin, shaped('p1'), all)).toEqual({ a1: ANTI, a2: null, b1: null, nozone: null });
+    // p1 went to b1, a pod that shuns app=web arrived on a2 (both in place), and node nozone left.
+    const byName = (name: string): NodeInfo => all.find((n) => n.name === name)!;
+    byName('b1').addPod(shaped('p1').withNodeName('b1'));
+    byName('a2').addPod(new PodInfo(makePod('x').node('a2').podAntiAffinity({ app: 'web' }, HOST).obj()));
+    const next = all.filter((n) => n.name !== 'nozone');
+    const want = { a1: ANTI, a2: EXISTING, b1: ANTI };
+    expect(run(new InterPodAffinity(handle), shaped('p2'), next)).toEqual(want);
+    expect(run(plugin, shaped('p2'), next)).toEqual(want);
+    // Back to all nodes: nozone counts again, with nothing on it.
+    expect(run(plugin, shaped('p3'), all)).toEqual({ ...want, nozone: null });
+  });
+
+  it("removing the last existing pod whose anti-affinity shuns the pod frees its zone, on a clone only", () => {
+    const handle = newTestHandle({ nodes: nodes(), pods: [makePod('e').node('a1').podAntiAffinity({ app: 'web' }, ZONE).obj()] });
+    const plugin = new InterPodAffinity(handle);
+    const state = new CycleState();
+    const pod = new PodInfo(makePod('p').label('app', 'web').obj());
+    plugin.preFilter(state, pod, handle.snapshot().list());
+    const a1 = handle.snapshot().get('a1')!;
+    const a2 = handle.snapshot().get('a2')!;
+    const forked = state.clone();
+    plugin.preFilterExtensions().removePod(forked, pod, a1.pods[0], a1);
+    expect(plugin.filter(forked, pod, a2)).toBeNull();
+    expect(plugin.filter(state, pod, a2)?.message()).toBe(EXISTING);
+  });
 });
 
 describe('InterPodAffinity Score', () => {
@@ -182,6 +226,19 @@ describe('InterPodAffinity Score', () => {
   it("existing pods' preferred terms count too", () => {
     const got = scoreAll(makePod('p').label('app', 'web'), [makePod('e').node('a2').preferredPodAffinity(5, { app: 'web' }, HOST)]);
     expect(got).toEqual({ a1: 0, a2: 100, b1: 0, nozone: 0 });
+  });
+
+  it("existing pods' required anti-affinity does not score, their required affinity does", () => {
+    const got = scoreAll(makePod('p').label('app', 'web'), [
+      makePod('e').node('a1').podAntiAffinity({ app: 'db' }, HOST),
+      makePod('f').node('b1').podAffinity({ app: 'web' }, ZONE),
+    ]);
+    expect(got).toEqual({ a1: 0, a2: 0, b1: 100, nozone: 0 });
+  });
+
+  it('skips when only required anti-affinity exists', () => {
+    const got = scoreAll(makePod('p').label('app', 'web'), [makePod('e').node('a1').podAntiAffinity({ app: 'web' }, HOST)]);
+    expect(got.a1).toBe(-1);
   });
 
   it('skips when no pod has affinity', () => {

@@ -33,25 +33,93 @@ type Labels = Readonly<Record<string, string>>;
 const PRE_FILTER_KEY = `PreFilter${Names.InterPodAffinity}`;
 const PRE_SCORE_KEY = `PreScore${Names.InterPodAffinity}`;
 
-/** Topology pair key: `topologyKey` and the value a node has for it. */
-function pairKey(key: string, value: string): string {
-  return `${key}\u0000${value}`;
+/**
+ * Pod counts per topology pair (a topologyKey and a node's value for it), as two levels of maps:
+ * the per-node lookups in Filter then hash the node's own label strings, never a concatenation.
+ */
+class TopologyCounts {
+  private readonly byKey = new Map<string, Map<string, number>>();
+
+  add(key: string, value: string, delta: number): void {
+    let byValue = this.byKey.get(key);
+    if (!byValue) this.byKey.set(key, (byValue = new Map()));
+    const n = (byValue.get(value) ?? 0) + delta;
+    if (n !== 0) byValue.set(value, n);
+    else {
+      byValue.delete(value);
+      if (byValue.size === 0) this.byKey.delete(key);
+    }
+  }
+
+  /** The count for the pair the node's labels give `key`; 0 when the node lacks the label. */
+  onNode(key: string, labels: Labels): number {
+    const byValue = this.byKey.get(key);
+    if (!byValue || !Object.hasOwn(labels, key)) return 0;
+    return byValue.get(labels[key]) ?? 0;
+  }
+
+  /** Whether any pair the node is in has a positive count. */
+  anyOnNode(labels: Labels): boolean {
+    for (const [key, byValue] of this.byKey) {
+      if (Object.hasOwn(labels, key) && (byValue.get(labels[key]) ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
+  get empty(): boolean {
+    return this.byKey.size === 0;
+  }
+
+  clone(): TopologyCounts {
+    const c = new TopologyCounts();
+    for (const [key, byValue] of this.byKey) c.byKey.set(key, new Map(byValue));
+    return c;
+  }
 }
 
-function addCount(counts: Map<string, number>, key: string, delta: number): void {
-  const n = (counts.get(key) ?? 0) + delta;
-  if (n === 0) counts.delete(key);
-  else counts.set(key, n);
+/** One node's part of the PreFilter counts for one pod shape, flattened `[key, value, key, value, ...]`. */
+interface NodeShare {
+  /** The snapshot's NodeInfo it was counted from: a changed node is a new object or generation. */
+  node: NodeInfo;
+  generation: number;
+  existingAntiAffinity: string[];
+  affinity: string[];
+  antiAffinity: string[];
 }
+
+/**
+ * The PreFilter counts for one pod shape (namespace, labels, required terms: a ReplicaSet's
+ * pods share it), with each node's part. The next pod of that shape recounts only the nodes that
+ * changed since (the one the last pod went to, those the informers touched) instead of matching
+ * every pod in the cluster again, which is what made required (anti-)affinity O(pods) per pod.
+ */
+class PreFilterMemo {
+  readonly shares = new Map<string, NodeShare>();
+  readonly existingAntiAffinity = new TopologyCounts();
+  readonly affinity = new TopologyCounts();
+  readonly antiAffinity = new TopologyCounts();
+
+  apply(share: NodeShare, delta: number): void {
+    const add = (counts: TopologyCounts, flat: readonly string[]): void => {
+      for (let i = 0; i < flat.length; i += 2) counts.add(flat[i], flat[i + 1], delta);
+    };
+    add(this.existingAntiAffinity, share.existingAntiAffinity);
+    add(this.affinity, share.affinity);
+    add(this.antiAffinity, share.antiAffinity);
+  }
+}
+
+/** Pod shapes remembered at once (several ReplicaSets scheduling side by side). */
+const MAX_MEMOS = 8;
 
 class PreFilterState implements StateData {
   constructor(
     /** Pairs where an existing pod's required anti-affinity selects the incoming pod. */
-    readonly existingAntiAffinityCounts: Map<string, number>,
+    readonly existingAntiAffinityCounts: TopologyCounts,
     /** Pairs where pods match all of the incoming pod's required affinity terms. */
-    readonly affinityCounts: Map<string, number>,
+    readonly affinityCounts: TopologyCounts,
     /** Pairs where pods match one of the incoming pod's required anti-affinity terms. */
-    readonly antiAffinityCounts: Map<string, number>,
+    readonly antiAffinityCounts: TopologyCounts,
     readonly affinityTerms: readonly AffinityTerm[],
     readonly antiAffinityTerms: readonly AffinityTerm[],
     readonly namespaceLabels: Labels | undefined,
@@ -59,9 +127,9 @@ class PreFilterState implements StateData {
 
   clone(): StateData {
     return new PreFilterState(
-      new Map(this.existingAntiAffinityCounts),
-      new Map(this.affinityCounts),
-      new Map(this.antiAffinityCounts),
+      this.existingAntiAffinityCounts.clone(),
+      this.affinityCounts.clone(),
+      this.antiAffinityCounts.clone(),
       this.affinityTerms,
       this.antiAffinityTerms,
       this.namespaceLabels,
@@ -122,25 +190,84 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const nsLabels = this.namespaceLabels(pod.namespace);
     const affinityTerms = this.mergeNamespaces(pod.requiredAffinityTerms);
     const antiAffinityTerms = this.mergeNamespaces(pod.requiredAntiAffinityTerms);
-    const s = new PreFilterState(new Map(), new Map(), new Map(), affinityTerms, antiAffinityTerms, nsLabels);
-    for (const node of withAntiAffinity) {
-      for (const existing of node.podsWithRequiredAntiAffinity) this.countExistingAntiAffinity(s, existing, node, pod, 1);
+    const memo = this.memoFor(pod, nsLabels, affinityTerms, antiAffinityTerms);
+    for (const node of nodes) {
+      const prev = memo.shares.get(node.name);
+      if (prev && prev.node === node && prev.generation === node.generation) continue;
+      if (prev) memo.apply(prev, -1);
+      const share = this.shareOf(node, pod, nsLabels, affinityTerms, antiAffinityTerms);
+      memo.apply(share, 1);
+      memo.shares.set(node.name, share);
     }
-    if (hasRequired) {
-      const nsCache = new Map<string, Labels | undefined>();
-      for (const node of nodes) {
-        for (const existing of node.pods) this.countIncoming(s, existing, node, nsCache, 1);
+    // Every node now has its share; more shares than nodes means some nodes are gone.
+    if (memo.shares.size > nodes.length) {
+      const present = new Set(nodes.map((n) => n.name));
+      for (const [name, share] of memo.shares) {
+        if (present.has(name)) continue;
+        memo.apply(share, -1);
+        memo.shares.delete(name);
       }
     }
+    // The state gets copies: preemption's AddPod/RemovePod change them.
+    const s = new PreFilterState(memo.existingAntiAffinity.clone(), memo.affinity.clone(), memo.antiAffinity.clone(), affinityTerms, antiAffinityTerms, nsLabels);
     state.write(PRE_FILTER_KEY, s);
     return null;
+  }
+
+  private readonly memos = new Map<string, PreFilterMemo>();
+
+  /** The memo for this pod's shape: what its counts depend on besides the nodes. */
+  private memoFor(pod: PodInfo, nsLabels: Labels | undefined, affinityTerms: readonly AffinityTerm[], antiAffinityTerms: readonly AffinityTerm[]): PreFilterMemo {
+    const affinity = pod.pod.spec?.affinity;
+    const signature = JSON.stringify([
+      pod.namespace,
+      pod.labels,
+      nsLabels ?? null,
+      affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null,
+      affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null,
+      // namespaceSelectors resolved to namespaces now: a namespace relabelled makes another shape.
+      affinityTerms.map((t) => [...t.namespaces]),
+      antiAffinityTerms.map((t) => [...t.namespaces]),
+    ]);
+    let memo = this.memos.get(signature);
+    if (memo) {
+      // Most recently used last.
+      this.memos.delete(signature);
+    } else {
+      memo = new PreFilterMemo();
+      if (this.memos.size >= MAX_MEMOS) this.memos.delete(this.memos.keys().next().value as string);
+    }
+    this.memos.set(signature, memo);
+    return memo;
+  }
+
+  /** What one node adds to the counts for the incoming pod. */
+  private shareOf(node: NodeInfo, incoming: PodInfo, nsLabels: Labels | undefined, affinityTerms: readonly AffinityTerm[], antiAffinityTerms: readonly AffinityTerm[]): NodeShare {
+    const labels = node.labels;
+    const share: NodeShare = { node, generation: node.generation, existingAntiAffinity: [], affinity: [], antiAffinity: [] };
+    for (const existing of node.podsWithRequiredAntiAffinity) {
+      for (const term of existing.requiredAntiAffinityTerms) {
+        if (Object.hasOwn(labels, term.topologyKey) && affinityTermMatches(term, incoming, nsLabels)) share.existingAntiAffinity.push(term.topologyKey, labels[term.topologyKey]);
+      }
+    }
+    if (affinityTerms.length === 0 && antiAffinityTerms.length === 0) return share;
+    // The incoming terms' namespaceSelectors are resolved already: existing pods' namespace labels are not needed.
+    for (const existing of node.pods) {
+      if (affinityTerms.length > 0 && affinityTerms.every((t) => affinityTermMatches(t, existing, undefined))) {
+        for (const t of affinityTerms) if (Object.hasOwn(labels, t.topologyKey)) share.affinity.push(t.topologyKey, labels[t.topologyKey]);
+      }
+      for (const t of antiAffinityTerms) {
+        if (Object.hasOwn(labels, t.topologyKey) && affinityTermMatches(t, existing, undefined)) share.antiAffinity.push(t.topologyKey, labels[t.topologyKey]);
+      }
+    }
+    return share;
   }
 
   private countExistingAntiAffinity(s: PreFilterState, existing: PodInfo, node: NodeInfo, incoming: PodInfo, delta: number): void {
     const labels = node.labels;
     for (const term of existing.requiredAntiAffinityTerms) {
       if (!Object.hasOwn(labels, term.topologyKey)) continue;
-      if (affinityTermMatches(term, incoming, s.namespaceLabels)) addCount(s.existingAntiAffinityCounts, pairKey(term.topologyKey, labels[term.topologyKey]), delta);
+      if (affinityTermMatches(term, incoming, s.namespaceLabels)) s.existingAntiAffinityCounts.add(term.topologyKey, labels[term.topologyKey], delta);
     }
   }
 
@@ -154,12 +281,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const labels = node.labels;
     if (s.affinityTerms.length > 0 && s.affinityTerms.every((t) => affinityTermMatches(t, existing, nsLabels))) {
       for (const t of s.affinityTerms) {
-        if (Object.hasOwn(labels, t.topologyKey)) addCount(s.affinityCounts, pairKey(t.topologyKey, labels[t.topologyKey]), delta);
+        if (Object.hasOwn(labels, t.topologyKey)) s.affinityCounts.add(t.topologyKey, labels[t.topologyKey], delta);
       }
     }
     for (const t of s.antiAffinityTerms) {
       if (Object.hasOwn(labels, t.topologyKey) && affinityTermMatches(t, existing, nsLabels)) {
-        addCount(s.antiAffinityCounts, pairKey(t.topologyKey, labels[t.topologyKey]), delta);
+        s.antiAffinityCounts.add(t.topologyKey, labels[t.topologyKey], delta);
       }
     }
   }
@@ -183,18 +310,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (!s) return asStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
     const labels = nodeInfo.labels;
     if (!this.satisfiesAffinity(s, pod, labels)) return unresolvable(ERR_REASON_AFFINITY);
-    if (s.antiAffinityCounts.size > 0) {
+    if (!s.antiAffinityCounts.empty) {
       for (const t of s.antiAffinityTerms) {
-        if (Object.hasOwn(labels, t.topologyKey) && (s.antiAffinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey])) ?? 0) > 0) {
-          return unschedulable(ERR_REASON_ANTI_AFFINITY);
-        }
+        if (s.antiAffinityCounts.onNode(t.topologyKey, labels) > 0) return unschedulable(ERR_REASON_ANTI_AFFINITY);
       }
     }
-    if (s.existingAntiAffinityCounts.size > 0) {
-      for (const key in labels) {
-        if ((s.existingAntiAffinityCounts.get(pairKey(key, labels[key])) ?? 0) > 0) return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
-      }
-    }
+    if (!s.existingAntiAffinityCounts.empty && s.existingAntiAffinityCounts.anyOnNode(labels)) return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
     return null;
   }
 
@@ -203,12 +324,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     let podsExist = true;
     for (const t of s.affinityTerms) {
       if (!Object.hasOwn(labels, t.topologyKey)) return false;
-      if ((s.affinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey])) ?? 0) <= 0) podsExist = false;
+      if (s.affinityCounts.onNode(t.topologyKey, labels) <= 0) podsExist = false;
     }
     if (podsExist) return true;
     // The first pod of a group that wants to be together: nothing matches anywhere yet, but the
     // pod matches its own terms, so any node with the topology labels will do.
-    return s.affinityCounts.size === 0 && s.affinityTerms.every((t) => affinityTermMatches(t, pod, s.namespaceLabels));
+    return s.affinityCounts.empty && s.affinityTerms.every((t) => affinityTermMatches(t, pod, s.namespaceLabels));
   }
 
   preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): PluginStatus {
@@ -233,6 +354,11 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
       const labels = node.labels;
       const pods = hasPreferred ? node.pods : node.podsWithAffinity;
       for (const existing of pods) {
+        // Most pods with affinity have only required anti-affinity, which scoring ignores.
+        const existingTerms =
+          (this.hardPodAffinityWeight > 0 && existing.requiredAffinityTerms.length > 0) ||
+          (!this.ignorePreferredTermsOfExistingPods && (existing.preferredAffinityTerms.length > 0 || existing.preferredAntiAffinityTerms.length > 0));
+        if (!hasPreferred && !existingTerms) continue;
         let nsLabels = nsCache.get(existing.namespace);
         if (!nsCache.has(existing.namespace)) {
           nsLabels = this.namespaceLabels(existing.namespace);
