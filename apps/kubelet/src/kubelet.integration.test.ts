@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigMaps, Leases, Nodes, Secrets } from '@minik8s/client';
+import { ConfigMaps, Events, Leases, Nodes, Secrets } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { conditionOf, inCidr, KubeletFixture, statusOf } from './test/fixture';
 
@@ -266,6 +266,21 @@ describe('kubelet on Docker', () => {
     expect(statusOf(unready, 'web')?.ready).toBe(false);
     expect(statusOf(unready, 'tcp')?.ready).toBe(true);
     expect(conditionOf(unready, 'ContainersReady')?.message).toBe('containers with unready status: [web]');
+    // Every failed attempt is reported; the repeats fold into one Event whose count grows.
+    const unhealthy = await waitFor(
+      async () =>
+        (await f.client.resource(Events).namespace('default').list()).items.find(
+          (e) =>
+            e.involvedObject?.name === 'probed' &&
+            e.reason === 'Unhealthy' &&
+            e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 404' &&
+            (e.count ?? 0) >= 2,
+        ),
+      { timeoutMs: 30_000, intervalMs: 200, description: 'Unhealthy event for probed with count >= 2' },
+    );
+    expect(unhealthy.type).toBe('Warning');
+    expect(unhealthy.source?.component).toBe('kubelet');
+    expect(Date.parse(unhealthy.lastTimestamp ?? '')).toBeGreaterThanOrEqual(Date.parse(unhealthy.firstTimestamp ?? ''));
     await f.kubelet!.runtime.exec(webId, ['sh', '-c', 'echo ok > /www/index.html'], 5_000);
     await f.waitForPod('probed', (p) => conditionOf(p, 'Ready')?.status === 'True');
     // Liveness: the container is restarted.

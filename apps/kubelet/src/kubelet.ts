@@ -135,12 +135,14 @@ export class Kubelet {
     this.prober = new ProberManager(this.runtime, {
       logger: this.logger,
       clock: this.clock,
-      onChange: (uid, container, type, ok, output) => {
+      onUnhealthy: (uid, _container, _type, message) => {
         const pod = this.podInformer.list().find((p) => p.metadata?.uid === uid);
-        if (pod && !ok) {
-          const kind = type === 'liveness' ? 'Liveness' : type === 'readiness' ? 'Readiness' : 'Startup';
-          void recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', `${kind} probe failed: ${output.trim()}`);
-          if (type === 'liveness') this.logger.info({ pod: pod.metadata?.name, container }, 'liveness probe failed; restarting the container');
+        if (pod) void recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', message);
+      },
+      onChange: (uid, container, type, ok) => {
+        if (!ok && type === 'liveness') {
+          const pod = this.podInformer.list().find((p) => p.metadata?.uid === uid);
+          this.logger.info({ pod: pod?.metadata?.name, container }, 'liveness probe failed; restarting the container');
         }
         this.podWorkers.poke(uid);
       },

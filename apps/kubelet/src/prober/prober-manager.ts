@@ -6,7 +6,18 @@ import type { ProbeResults } from '../pod/pod-syncer';
 import { probeHttp, probeTcp, resolvePort, type ProbeResult } from './probe';
 import { probeGrpc } from './grpc-health';
 
-type ProbeType = 'liveness' | 'readiness' | 'startup';
+export type ProbeType = 'liveness' | 'readiness' | 'startup';
+
+/** One probe attempt; `errored` when the probe could not be run at all (not a failed check). */
+type Attempt = ProbeResult & { errored?: boolean };
+
+const probeNames: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
+
+/** The message of the Warning `Unhealthy` event for a failed attempt, worded as the kubelet's prober words it. */
+export function unhealthyMessage(type: ProbeType, attempt: Attempt): string {
+  const output = attempt.output.trim();
+  return attempt.errored ? `${probeNames[type]} probe errored and resulted in unknown state: ${output}` : `${probeNames[type]} probe failed: ${output}`;
+}
 
 interface Worker {
   podUid: string;
@@ -29,6 +40,11 @@ export interface ProberOptions {
   clock?: Clock;
   /** A result changed: sync the pod. */
   onChange: (podUid: string, containerName: string, type: ProbeType, ok: boolean, output: string) => void;
+  /**
+   * An attempt failed or errored, whatever the thresholds make of it: the kubelet records an
+   * `Unhealthy` event for every one (the recorder folds repeats into a count).
+   */
+  onUnhealthy?: (podUid: string, containerName: string, type: ProbeType, message: string) => void;
 }
 
 /**
@@ -134,13 +150,14 @@ export class ProberManager implements ProbeResults {
     if (before !== w.result || (!result.ok && w.type !== 'readiness')) {
       this.options.logger?.debug({ container: w.containerName, type: w.type, ok: result.ok, output: result.output.slice(0, 200) }, 'probe result');
     }
+    if (!result.ok) this.options.onUnhealthy?.(w.podUid, w.containerName, w.type, unhealthyMessage(w.type, result));
     if (before !== w.result) this.options.onChange(w.podUid, w.containerName, w.type, w.result, result.output);
     // A container that failed liveness is being restarted: stop probing it.
     if (w.type === 'liveness' && !w.result) return;
     this.schedule(w, period);
   }
 
-  private async run(w: Worker): Promise<ProbeResult> {
+  private async run(w: Worker): Promise<Attempt> {
     const timeoutMs = (w.probe.timeoutSeconds ?? 1) * 1000;
     try {
       if (w.probe.exec) {
@@ -160,7 +177,7 @@ export class ProberManager implements ProbeResults {
       }
       return { ok: true, output: 'probe type not supported; treated as success' };
     } catch (err) {
-      return { ok: false, output: (err as Error).message };
+      return { ok: false, output: (err as Error).message, errored: true };
     }
   }
 
