@@ -1,4 +1,5 @@
 import type { corev1, storagev1 } from '@minik8s/api';
+import { helperPod } from './helper-pod';
 import { helperImageOf } from './volume-plan';
 
 /**
@@ -34,26 +35,15 @@ function splitPath(path: string): { parent: string; base: string } {
 export function cleanupPod(pv: corev1.PersistentVolume, nodeName: string, path: string, klass: storagev1.StorageClass | undefined): corev1.Pod {
   const volumeName = pv.metadata?.name ?? '';
   const { parent, base } = splitPath(path);
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: cleanupPodName(volumeName), namespace: CLEANUP_NAMESPACE, labels: { [CLEANUP_VOLUME_LABEL]: volumeName } },
-    spec: {
-      nodeName,
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 0,
-      // The helper must run even on a node its volume's pods have left tainted.
-      tolerations: [{ operator: 'Exists' }],
-      containers: [
-        {
-          name: 'cleanup',
-          image: helperImageOf(klass),
-          imagePullPolicy: 'IfNotPresent',
-          command: ['rm', '-rf', `/data/${base}`],
-          volumeMounts: [{ name: 'data', mountPath: '/data' }],
-        },
-      ],
-      volumes: [{ name: 'data', hostPath: { path: parent, type: 'DirectoryOrCreate' } }],
-    },
-  };
+  return helperPod({
+    name: cleanupPodName(volumeName),
+    namespace: CLEANUP_NAMESPACE,
+    labels: { [CLEANUP_VOLUME_LABEL]: volumeName },
+    nodeName,
+    containerName: 'cleanup',
+    image: helperImageOf(klass),
+    command: ['rm', '-rf', `/data/${base}`],
+    hostPath: { path: parent, type: 'DirectoryOrCreate' },
+    mountPath: '/data',
+  });
 }

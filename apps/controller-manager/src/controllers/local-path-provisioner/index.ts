@@ -2,3 +2,5 @@
 export { localPathProvisionerFactory, newLocalPathProvisioner, LocalPathProvisioner } from './local-path-provisioner-controller';
 export type { LocalPathProvisionerDeps, ProvisionerApi, ProvisionerEventSink } from './local-path-provisioner-controller';
 export { LOCAL_PATH_PROVISIONER, LOCAL_PATH_FINALIZER, DEFAULT_BASE_PATH } from './volume-plan';
+export { helperPod, type HelperPodSpec } from './helper-pod';
+export { DEFAULT_HELPER_IMAGE } from './volume-plan';

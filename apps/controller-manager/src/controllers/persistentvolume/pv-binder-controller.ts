@@ -1,8 +1,10 @@
-import { isNotFound, type ApiObject, type corev1, type storagev1 } from '@minik8s/api';
+import { isAlreadyExists, isNotFound, type ApiObject, type corev1, type storagev1 } from '@minik8s/api';
 import {
   keyOf,
   PersistentVolumeClaims,
+  Events,
   PersistentVolumes,
+  Pods,
   splitKey,
   StorageClasses,
   WorkQueue,
@@ -23,6 +25,16 @@ import {
   mismatch,
   waitsForFirstConsumer,
 } from './matching';
+import {
+  isRecyclerPod,
+  recyclablePath,
+  RECYCLER_NAMESPACE,
+  recyclerPod,
+  recyclerPodName,
+  recyclesCurrentRelease,
+  recycleOutcome,
+  unboundVolume,
+} from './recycler-pod';
 
 /** The binder's API writes, behind one seam. */
 export interface BinderApi {
@@ -31,6 +43,11 @@ export interface BinderApi {
   deleteVolume(name: string): Promise<void>;
   updateClaim(claim: corev1.PersistentVolumeClaim): Promise<corev1.PersistentVolumeClaim>;
   updateClaimStatus(claim: corev1.PersistentVolumeClaim): Promise<corev1.PersistentVolumeClaim>;
+  createPod(pod: corev1.Pod): Promise<corev1.Pod>;
+  /** Deletes a pod; NotFound is the caller's to ignore. */
+  deletePod(namespace: string, name: string): Promise<void>;
+  /** The events recorded about a pod, forwarded to the volume it recycled. */
+  podEvents(namespace: string, name: string): Promise<corev1.Event[]>;
 }
 
 export interface BinderEventSink {
@@ -41,10 +58,13 @@ export interface PersistentVolumeBinderDeps {
   volumes: Lister<corev1.PersistentVolume>;
   claims: Lister<corev1.PersistentVolumeClaim>;
   classes: Lister<storagev1.StorageClass>;
+  pods: Lister<corev1.Pod>;
   api: BinderApi;
   events: BinderEventSink;
   logger: Logger;
   queue?: WorkQueue<string>;
+  /** How long after a failed recycle to try again (Kubernetes retries on its 15s resync). */
+  recycleRetryMs?: number;
   waitForCacheSync?: () => Promise<boolean>;
 }
 
@@ -67,7 +87,8 @@ function withKind<T extends ApiObject>(obj: T, kind: string): T {
 /**
  * The binding half of Kubernetes' PersistentVolume controller: claims are bound to the smallest
  * matching Available volume (or the one reserved for them), volumes move through
- * Available/Bound/Released, and released volumes are kept (Retain) or deleted (Delete). One
+ * Available/Bound/Released, and released volumes are kept (Retain), deleted (Delete) or scrubbed
+ * by a recycler pod and made Available again (Recycle, hostPath and local volumes only). One
  * worker serves claims and volumes, and volumes this controller just wrote are remembered until
  * the cache catches up, so two claims never get one volume. Dynamic provisioning is left to
  * external provisioners (the local-path provisioner): the binder names the provisioner on the
@@ -78,9 +99,15 @@ export class PersistentVolumeBinder implements Controller {
   readonly queue: WorkQueue<string>;
   /** Volumes written by this controller that the cache may not show yet. */
   private readonly assumed = new Map<string, corev1.PersistentVolume>();
+  /** When each volume's last recycle failed, so a failing recycler is not restarted at once. */
+  private readonly recycleFailedAt = new Map<string, number>();
+  private readonly recycleRetryMs: number;
+  /** Finished recycler pods already acted on (by uid), whose deletion the cache may not show yet. */
+  private readonly handledRecyclers = new Set<string>();
 
   constructor(private readonly deps: PersistentVolumeBinderDeps) {
     this.queue = deps.queue ?? new WorkQueue<string>();
+    this.recycleRetryMs = deps.recycleRetryMs ?? 15_000;
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -110,6 +137,9 @@ export class PersistentVolumeBinder implements Controller {
       },
       onDelete: (pv) => {
         this.assumed.delete(pv.metadata?.name ?? '');
+        this.recycleFailedAt.delete(pv.metadata?.name ?? '');
+        // A recycler pod it may have left goes too.
+        this.queue.add(VOLUME + (pv.metadata?.name ?? ''));
         const ref = pv.spec?.claimRef;
         if (ref?.name) this.queue.add(`${CLAIM}${ref.namespace ?? ''}/${ref.name}`);
       },
@@ -130,6 +160,22 @@ export class PersistentVolumeBinder implements Controller {
           const ref = pv.spec?.claimRef;
           if (ref?.name === claim.metadata?.name && ref?.namespace === claim.metadata?.namespace) this.queue.add(VOLUME + (pv.metadata?.name ?? ''));
         }
+      },
+    };
+  }
+
+  /** A recycler pod that moved on wakes its volume. */
+  podHandlers(): EventHandlers<corev1.Pod> {
+    const enqueue = (pod: corev1.Pod): void => {
+      const volume = isRecyclerPod(pod);
+      if (volume) this.queue.add(VOLUME + volume);
+    };
+    return {
+      onAdd: enqueue,
+      onUpdate: (_old, cur) => enqueue(cur),
+      onDelete: (pod) => {
+        this.handledRecyclers.delete(pod.metadata?.uid ?? '');
+        enqueue(pod);
       },
     };
   }
@@ -285,17 +331,23 @@ export class PersistentVolumeBinder implements Controller {
   private async syncVolume(name: string): Promise<void> {
     const found = this.volume(name);
     // A volume being deleted is still synced: its phase tells pv-protection when it may go.
-    if (!found) return;
+    if (!found) {
+      await this.deleteRecyclerPod(name);
+      return;
+    }
     const pv = withKind(found, 'PersistentVolume');
     const ref = pv.spec?.claimRef;
     if (!ref) {
       await this.setVolumePhase(pv, 'Available');
+      // Recycled: the pod may outlive the unbinding if the controller stopped in between.
+      await this.deleteRecyclerPod(name);
       return;
     }
     const claim = this.deps.claims.get(ref.namespace, ref.name ?? '');
     if (!ref.uid) {
       // Reserved for a claim by name: available to it alone.
       await this.setVolumePhase(pv, 'Available');
+      await this.deleteRecyclerPod(name);
       if (claim) this.queue.add(CLAIM + keyOf(claim));
       return;
     }
@@ -323,9 +375,10 @@ export class PersistentVolumeBinder implements Controller {
     }
   }
 
-  /** The claim is gone: Released, then kept (Retain) or deleted (Delete). */
+  /** The claim is gone: Released, then kept (Retain), deleted (Delete) or recycled (Recycle). */
   private async release(pv: corev1.PersistentVolume): Promise<void> {
-    const volume = await this.setVolumePhase(pv, 'Released');
+    // A volume whose reclaim failed stays Failed, as in Kubernetes; the reclaim is retried anyway.
+    const volume = pv.status?.phase === 'Failed' ? pv : await this.setVolumePhase(pv, 'Released');
     const policy = volume.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
     if (volume.metadata?.deletionTimestamp) return;
     if (policy === 'Delete') {
@@ -336,27 +389,135 @@ export class PersistentVolumeBinder implements Controller {
       }
       await this.deps.events.event(volume, 'Normal', 'VolumeDelete', `persistentvolume ${volume.metadata?.name} deleted`);
     } else if (policy === 'Recycle') {
-      await this.deps.events.event(volume, 'Warning', 'VolumeFailedRecycle', 'recycling is not supported');
+      await this.recycle(volume);
     }
   }
 
-  private async setVolumePhase(pv: corev1.PersistentVolume, phase: string): Promise<corev1.PersistentVolume> {
-    if (pv.status?.phase === phase) return pv;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    return this.remember(await this.deps.api.updateVolumeStatus({ ...pv, status: { ...pv.status, phase, lastPhaseTransitionTime: now } }));
+  /**
+   * One step of recycling a released volume, from what the recycler pod (found by name, so a
+   * restarted controller carries on) says: create it, wait, then make the volume Available again
+   * or Failed, and delete the pod.
+   */
+  private async recycle(volume: corev1.PersistentVolume): Promise<void> {
+    const name = volume.metadata?.name ?? '';
+    const ref = volume.spec?.claimRef ?? {};
+    const pod = this.deps.pods.get(RECYCLER_NAMESPACE, recyclerPodName(name));
+    if (pod && !recyclesCurrentRelease(pod, volume)) {
+      // Left from an earlier release, or not ours (Kubernetes cannot tell either, and deletes it):
+      // its result says nothing about this release.
+      if (!pod.metadata?.deletionTimestamp) await this.deleteRecyclerPod(name, true);
+      return;
+    }
+    if (!recyclablePath(volume)) {
+      await this.failVolume(volume, 'No recycler plugin found for the volume!');
+      return;
+    }
+    if (!pod) {
+      const wait = (this.recycleFailedAt.get(name) ?? -Infinity) + this.recycleRetryMs - Date.now();
+      if (wait > 0) {
+        this.queue.addAfter(VOLUME + name, wait);
+        return;
+      }
+      const users = podsUsingClaim(this.deps.pods.list(), ref.namespace ?? '', ref.name ?? '');
+      // A claim of that name now is another claim, bound elsewhere: its pods do not use this volume.
+      if (users.length > 0 && !this.deps.claims.get(ref.namespace, ref.name ?? '')) {
+        await this.deps.events.event(volume, 'Normal', 'VolumeFailedRecycle', `Volume is used by pods: ${users.join(',')}`);
+        this.queue.addAfter(VOLUME + name, this.recycleRetryMs);
+        return;
+      }
+      try {
+        await this.deps.api.createPod(recyclerPod(volume));
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+      return;
+    }
+    if (pod.metadata?.deletionTimestamp || this.handledRecyclers.has(pod.metadata?.uid ?? '')) return;
+    const outcome = recycleOutcome(pod);
+    if (!outcome.done) return;
+    await this.forwardRecyclerEvents(volume, pod);
+    if (outcome.ok) {
+      const unbound = this.remember(await this.deps.api.updateVolume(unboundVolume(volume)));
+      await this.setVolumePhase(unbound, 'Available');
+      this.recycleFailedAt.delete(name);
+      await this.deps.events.event(volume, 'Normal', 'VolumeRecycled', 'Volume recycled');
+    } else {
+      await this.failVolume(volume, outcome.message);
+      this.recycleFailedAt.set(name, Date.now());
+      this.queue.addAfter(VOLUME + name, this.recycleRetryMs);
+    }
+    await this.deleteRecyclerPod(name);
+    if (pod.metadata?.uid) this.handledRecyclers.add(pod.metadata.uid);
   }
+
+  /** The recycler pod's own events, told on the volume as Kubernetes' recycler does. */
+  private async forwardRecyclerEvents(volume: corev1.PersistentVolume, pod: corev1.Pod): Promise<void> {
+    let events: corev1.Event[];
+    try {
+      events = await this.deps.api.podEvents(RECYCLER_NAMESPACE, pod.metadata?.name ?? '');
+    } catch (err) {
+      this.deps.logger.debug({ err, volume: volume.metadata?.name }, 'could not read the recycler pod events');
+      return;
+    }
+    for (const e of events) {
+      if (e.involvedObject?.uid && e.involvedObject.uid !== pod.metadata?.uid) continue;
+      await this.deps.events.event(volume, e.type === 'Warning' ? 'Warning' : 'Normal', 'RecyclerPod', `Recycler pod: ${e.message ?? ''}`);
+    }
+  }
+
+  /** Failed with a VolumeFailedRecycle event, once per reason (Kubernetes' updateVolumePhaseWithEvent). */
+  private async failVolume(volume: corev1.PersistentVolume, message: string): Promise<void> {
+    if (volume.status?.phase === 'Failed' && volume.status.message === message) return;
+    await this.setVolumePhase(volume, 'Failed', message);
+    await this.deps.events.event(volume, 'Warning', 'VolumeFailedRecycle', message);
+  }
+
+  /** Deletes the volume's recycler pod; one it did not label as such only when `anyPod`. */
+  private async deleteRecyclerPod(volumeName: string, anyPod = false): Promise<void> {
+    const name = recyclerPodName(volumeName);
+    const pod = this.deps.pods.get(RECYCLER_NAMESPACE, name);
+    if (!pod || pod.metadata?.deletionTimestamp || (!anyPod && isRecyclerPod(pod) !== volumeName)) return;
+    try {
+      await this.deps.api.deletePod(RECYCLER_NAMESPACE, name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** The phase, with its message (Kubernetes' updateVolumePhase: the message is replaced, or cleared). */
+  private async setVolumePhase(pv: corev1.PersistentVolume, phase: string, message?: string): Promise<corev1.PersistentVolume> {
+    if (pv.status?.phase === phase && (pv.status?.message ?? undefined) === message) return pv;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const transition = pv.status?.phase === phase ? pv.status?.lastPhaseTransitionTime : now;
+    return this.remember(
+      await this.deps.api.updateVolumeStatus({ ...pv, status: { ...pv.status, phase, message, lastPhaseTransitionTime: transition } }),
+    );
+  }
+}
+
+/** Pods, not finished, in the namespace that mount the claim (Kubernetes' isVolumeUsed). */
+function podsUsingClaim(pods: readonly corev1.Pod[], namespace: string, claimName: string): string[] {
+  return pods
+    .filter((p) => p.metadata?.namespace === namespace && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+    .filter((p) => (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claimName))
+    .map((p) => `${namespace}/${p.metadata?.name ?? ''}`)
+    .sort();
 }
 
 export function newPersistentVolumeBinder(context: ControllerContext): PersistentVolumeBinder {
   const volumes = context.informers.informerFor(PersistentVolumes);
   const claims = context.informers.informerFor(PersistentVolumeClaims);
   const classes = context.informers.informerFor(StorageClasses);
+  const pods = context.informers.informerFor(Pods);
   const pvClient = context.client.resource(PersistentVolumes);
   const pvcClient = context.client.resource(PersistentVolumeClaims);
+  const podClient = context.client.resource(Pods);
+  const eventClient = context.client.resource(Events);
   const binder = new PersistentVolumeBinder({
     volumes,
     claims,
     classes,
+    pods,
     api: {
       updateVolume: (pv) => pvClient.update(pv),
       updateVolumeStatus: (pv) => pvClient.updateStatus(pv),
@@ -365,13 +526,19 @@ export function newPersistentVolumeBinder(context: ControllerContext): Persisten
       },
       updateClaim: (claim) => pvcClient.namespace(claim.metadata?.namespace).update(claim),
       updateClaimStatus: (claim) => pvcClient.namespace(claim.metadata?.namespace).updateStatus(claim),
+      createPod: (pod) => podClient.namespace(pod.metadata?.namespace).create(pod),
+      deletePod: async (namespace, name) => {
+        await podClient.namespace(namespace).delete(name);
+      },
+      podEvents: async (namespace, name) => (await eventClient.namespace(namespace).list({ fieldSelector: `involvedObject.name=${name}` })).items,
     },
     events: context.recorder('persistentvolume-controller'),
     logger: context.logger.child({ controller: 'persistentvolume-binder' }),
-    waitForCacheSync: async () => (await Promise.all([volumes.waitForCacheSync(), claims.waitForCacheSync(), classes.waitForCacheSync()])).every(Boolean),
+    waitForCacheSync: async () => (await Promise.all([volumes, claims, classes, pods].map((i) => i.waitForCacheSync()))).every(Boolean),
   });
   volumes.addEventHandler(binder.volumeHandlers());
   claims.addEventHandler(binder.claimHandlers());
+  pods.addEventHandler(binder.podHandlers());
   return binder;
 }
 

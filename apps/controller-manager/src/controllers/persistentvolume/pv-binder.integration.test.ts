@@ -1,10 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, MERGE_PATCH, Namespaces, PersistentVolumeClaims, PersistentVolumes, realClock, StorageClasses } from '@minik8s/client';
+import {
+  ApiClient,
+  EventRecorder,
+  Events,
+  InformerFactory,
+  MERGE_PATCH,
+  Namespaces,
+  PersistentVolumeClaims,
+  PersistentVolumes,
+  Pods,
+  realClock,
+  StorageClasses,
+} from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
 import type { Controller, ControllerContext } from '../../controller';
-import { persistentVolumeBinderFactory } from './pv-binder-controller';
+import { newPersistentVolumeBinder } from './pv-binder-controller';
+import { RECYCLER_NAMESPACE, recyclerPodName, SCRUB_SCRIPT } from './recycler-pod';
 import { newPvcProtectionController, newPvProtectionController } from '../volume-protection';
 
 let etcd: EtcdHarness;
@@ -13,37 +26,63 @@ let client: ApiClient;
 let informers: InformerFactory;
 const stop = new AbortController();
 let running: Promise<void[]> | undefined;
+/** The binder runs apart, so a test can restart it. */
+let binderStop = new AbortController();
+let binderInformers: InformerFactory | undefined;
+let binderRunning: Promise<void> | undefined;
+
+function contextFor(factory: InformerFactory): ControllerContext {
+  return {
+    client,
+    informers: factory,
+    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
+    logger: silentLogger(),
+    clock: realClock,
+    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
+  };
+}
+
+/** A binder as a freshly started controller-manager has it: its own caches, nothing remembered. */
+async function startBinder(): Promise<void> {
+  binderStop = new AbortController();
+  binderInformers = new InformerFactory(client);
+  const binder = newPersistentVolumeBinder(contextFor(binderInformers));
+  binderInformers.start();
+  expect(await binderInformers.waitForCacheSync(10_000)).toBe(true);
+  binderRunning = binder.run(binderStop.signal);
+}
+
+async function stopBinder(): Promise<void> {
+  binderStop.abort();
+  await binderRunning;
+  await binderInformers?.stop();
+}
 
 beforeAll(async () => {
   etcd = await EtcdHarness.start();
   apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
   client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
   informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
+  const context = contextFor(informers);
   // The apiserver puts the protection finalizers on every claim and volume; these let them go.
-  const controllers: Controller[] = [persistentVolumeBinderFactory(context), newPvcProtectionController(context), newPvProtectionController(context)];
+  const controllers: Controller[] = [newPvcProtectionController(context), newPvProtectionController(context)];
   informers.start();
   expect(await informers.waitForCacheSync(10_000)).toBe(true);
   running = Promise.all(controllers.map((c) => c.run(stop.signal)));
+  await startBinder();
 }, 60_000);
 
 afterAll(async () => {
   stop.abort();
   await running;
+  await stopBinder();
   await informers?.stop();
   client?.close();
   await apiserver?.stop();
   await etcd?.stop();
 });
 
-function volume(name: string, storage: string, opts: { reclaim?: string; cls?: string } = {}): corev1.PersistentVolume {
+function volume(name: string, storage: string, opts: { reclaim?: string; cls?: string; source?: corev1.PersistentVolumeSpec } = {}): corev1.PersistentVolume {
   return {
     metadata: { name },
     spec: {
@@ -51,7 +90,7 @@ function volume(name: string, storage: string, opts: { reclaim?: string; cls?: s
       accessModes: ['ReadWriteOnce'],
       persistentVolumeReclaimPolicy: opts.reclaim ?? 'Retain',
       storageClassName: opts.cls,
-      hostPath: { path: `/tmp/${name}` },
+      ...(opts.source ?? { hostPath: { path: `/tmp/${name}` } }),
     },
   };
 }
@@ -143,4 +182,117 @@ describe('PersistentVolume binder against a real apiserver', () => {
     await claims.patch('late', MERGE_PATCH, { metadata: { annotations: { 'volume.kubernetes.io/selected-node': 'node-1' } } });
     expect((await waitForBound(ns, 'late')).spec?.volumeName).toBe('pv-local');
   });
+});
+
+async function reasonsFor(name: string): Promise<string[]> {
+  const { items } = await client.resource(Events).namespace('default').list({ fieldSelector: `involvedObject.name=${name}` });
+  return items.map((e) => `${e.reason}: ${e.message}`);
+}
+
+async function waitForEvent(pvName: string, reason: string): Promise<string> {
+  return waitFor(async () => (await reasonsFor(pvName)).find((r) => r.startsWith(`${reason}: `)), { timeoutMs: 20_000, description: `${reason} event on ${pvName}` });
+}
+
+const recyclers = () => client.resource(Pods).namespace(RECYCLER_NAMESPACE);
+
+async function waitForRecycler(pvName: string): Promise<corev1.Pod> {
+  return waitFor(
+    () => recyclers().get(recyclerPodName(pvName)).then((p) => (p.metadata?.deletionTimestamp ? undefined : p), () => undefined),
+    { timeoutMs: 20_000, description: `recycler pod of ${pvName}` },
+  );
+}
+
+/** What the node's kubelet reports when the recycler exits: the apiserver's qosClass is kept. */
+async function finishRecycler(pod: corev1.Pod, phase: 'Succeeded' | 'Failed', message?: string): Promise<void> {
+  const exitCode = phase === 'Succeeded' ? 0 : 1;
+  const finishedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await recyclers().updateStatus({
+    ...pod,
+    status: { ...pod.status, phase, message, containerStatuses: [{ name: 'pv-recycler', ready: false, restartCount: 0, state: { terminated: { exitCode, finishedAt } } }] },
+  });
+}
+
+/** That recycler pod is deleted (a later retry may make another of the same name). */
+async function waitForRecyclerGone(pod: corev1.Pod): Promise<void> {
+  await waitFor(
+    () => recyclers().get(pod.metadata?.name ?? '').then((p) => !!p.metadata?.deletionTimestamp || p.metadata?.uid !== pod.metadata?.uid, isNotFound),
+    { timeoutMs: 20_000, description: `recycler pod ${pod.metadata?.name} deleted` },
+  );
+}
+
+describe('Recycle reclaim policy', () => {
+  it('scrubs a released hostPath volume with a recycler pod and makes it Available again, across a controller restart', async () => {
+    const ns = 'pv-recycle';
+    await client.resource(Namespaces).create({ metadata: { name: ns } });
+    const terms = [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-r'] }] }];
+    await pvs().create(volume('pv-recycle', '1Gi', { reclaim: 'Recycle', cls: 'reuse', source: { hostPath: { path: '/srv/reuse' }, nodeAffinity: { required: { nodeSelectorTerms: terms } } } }));
+    const claims = client.resource(PersistentVolumeClaims).namespace(ns);
+    await claims.create(claim('first', '1Gi', 'reuse'));
+    expect((await waitForBound(ns, 'first')).spec?.volumeName).toBe('pv-recycle');
+    await claims.delete('first');
+
+    const pod = await waitForRecycler('pv-recycle');
+    expect(pod.spec?.restartPolicy).toBe('Never');
+    expect(pod.spec?.containers?.[0]).toMatchObject({ image: 'minik8s/busybox:1.36', command: ['/bin/sh'], args: ['-c', SCRUB_SCRIPT], volumeMounts: [{ mountPath: '/scrub' }] });
+    expect(pod.spec?.volumes?.[0]?.hostPath?.path).toBe('/srv/reuse');
+    expect(pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toMatchObject(terms);
+    expect(pod.status?.qosClass).toBe('BestEffort');
+    expect((await pvs().get('pv-recycle')).status?.phase).toBe('Released');
+
+    // The controller-manager restarts while the recycler runs: the new one carries on with that pod.
+    await stopBinder();
+    await finishRecycler(pod, 'Succeeded');
+    await startBinder();
+
+    const available = await waitForPhase('pv-recycle', 'Available');
+    expect(available.spec?.claimRef).toBeUndefined();
+    expect(available.status?.message).toBeUndefined();
+    await waitForEvent('pv-recycle', 'VolumeRecycled');
+    await waitForRecyclerGone(pod);
+    // The same pod was used: no second recycler was started.
+    expect((await reasonsFor('pv-recycle')).filter((r) => r.startsWith('VolumeRecycled')).length).toBe(1);
+
+    // And it serves the next claim.
+    await claims.create(claim('second', '1Gi', 'reuse'));
+    expect((await waitForBound(ns, 'second')).spec?.volumeName).toBe('pv-recycle');
+  }, 90_000);
+
+  it('marks the volume Failed with the recycler pod’s message when scrubbing fails', async () => {
+    const ns = 'pv-recycle-fail';
+    await client.resource(Namespaces).create({ metadata: { name: ns } });
+    await pvs().create(volume('pv-stuck', '1Gi', { reclaim: 'Recycle', cls: 'stuck', source: {
+          local: { path: '/mnt/stuck' },
+          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-s'] }] }] } },
+        }, }));
+    const claims = client.resource(PersistentVolumeClaims).namespace(ns);
+    await claims.create(claim('data', '1Gi', 'stuck'));
+    await waitForBound(ns, 'data');
+    await claims.delete('data');
+
+    const pod = await waitForRecycler('pv-stuck');
+    expect(pod.spec?.volumes?.[0]?.hostPath?.path).toBe('/mnt/stuck');
+    await finishRecycler(pod, 'Failed', 'find: /scrub/locked: Permission denied');
+
+    const failed = await waitForPhase('pv-stuck', 'Failed');
+    const message = 'Recycle failed: failed to recycle volume: find: /scrub/locked: Permission denied';
+    expect(failed.status?.message).toBe(message);
+    expect(failed.spec?.claimRef?.name).toBe('data');
+    expect(await waitForEvent('pv-stuck', 'VolumeFailedRecycle')).toBe(`VolumeFailedRecycle: ${message}`);
+    await waitForRecyclerGone(pod);
+  }, 60_000);
+
+  it('fails a Recycle volume no recycler can scrub', async () => {
+    const ns = 'pv-recycle-csi';
+    await client.resource(Namespaces).create({ metadata: { name: ns } });
+    await pvs().create(volume('pv-csi', '1Gi', { reclaim: 'Recycle', cls: 'remote', source: { csi: { driver: 'disk.example.com', volumeHandle: 'd-1' } } }));
+    const claims = client.resource(PersistentVolumeClaims).namespace(ns);
+    await claims.create(claim('data', '1Gi', 'remote'));
+    await waitForBound(ns, 'data');
+    await claims.delete('data');
+
+    const failed = await waitForPhase('pv-csi', 'Failed');
+    expect(failed.status?.message).toBe('No recycler plugin found for the volume!');
+    expect(await waitForEvent('pv-csi', 'VolumeFailedRecycle')).toBe('VolumeFailedRecycle: No recycler plugin found for the volume!');
+    await expect(recyclers().get(recyclerPodName('pv-csi'))).rejects.toSatisfy(isNotFound);
+  }, 60_000);
 });
