@@ -20,7 +20,8 @@ add_node() {
   local root=$1 lib
   install -D -m 0755 "$(readlink -f "$(command -v node)")" "$root/usr/local/bin/node"
   for lib in $(ldd "$(command -v node)" | awk '/=>/ {print $3} $1 ~ /^\// {print $1}'); do
-    mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+    # A Debian root has its own (absolute) ld-linux link: replace the link, never write through it.
+    mkdir -p "$root$(dirname "$lib")"; cp -L --remove-destination "$lib" "$root$lib"
   done
 }
 
