@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createLogger } from '@minik8s/logging';
 import { FlagError, parseFlags } from '@minik8s/flags';
 import { Kubelet } from './kubelet';
-import { execRunner } from './network/commands';
+import { execRunner } from '@minik8s/exec';
 import { NodeNetwork, cleanupNodeNetwork } from './network/node-network';
 import { FLAGS, parseCidr, parseNodeLabels, parseTaints } from './options';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@minik8s/logging';
-import type { CommandRunner } from './iptables';
+import type { CommandRunner } from '@minik8s/exec';
 import { usableEndpoints, type ServicePortInfo } from './rules/model';
 
 /** One conntrack flush the proxy wants after a sync. */

@@ -1,7 +1,8 @@
 import { createLogger } from '@minik8s/logging';
 import { FlagError, parseFlags } from '@minik8s/flags';
 import { Conntrack } from './conntrack';
-import { Iptables, execRunner } from './iptables';
+import { execRunner } from '@minik8s/exec';
+import { Iptables } from './iptables';
 import { FLAGS, validateFlags } from './options';
 import { ProxyServer } from './proxier';
 

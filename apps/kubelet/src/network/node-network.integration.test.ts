@@ -5,7 +5,7 @@ import { ApiClient, Nodes } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execRunner } from './commands';
+import { execRunner } from '@minik8s/exec';
 import { NodeNetwork, cleanupNodeNetwork } from './node-network';
 
 // Two "nodes" as network namespaces this test makes, each with a pod bridge on its podCIDR and a

@@ -1,7 +1,8 @@
 import type { corev1 } from '@minik8s/api';
 import { Informer, Nodes, type ApiClient } from '@minik8s/client';
 import type { Logger } from '@minik8s/logging';
-import { mustRun, type CommandRunner } from './commands';
+import type { CommandRunner } from '@minik8s/exec';
+import { mustRun } from './commands';
 import {
   FORWARD_CHAIN,
   POSTROUTING_CHAIN,

@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner } from '../iptables';
+import type { CommandResult, CommandRunner } from '@minik8s/exec';
 
 export interface RecordedCommand {
   command: string;
