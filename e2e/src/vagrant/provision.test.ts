@@ -10,11 +10,14 @@ import { ensureImages } from '../local-cluster';
 
 // deploy/vagrant's provisioning scripts, run as they are in Debian containers standing in for the
 // VMs (one control plane, two workers on one network), with no systemd: the units' ExecStart lines
-// run directly. The packages the scripts would install are in the images already (etcd is the
-// host's, mounted as if installed), so the run stays offline; the apt path is the distribution's.
+// run directly. The containers run the Vagrant boxes' distribution (Debian trixie) with the
+// packages the scripts would install already in from its mirror (vm-image.sh), so the run stays
+// offline and every component runs on the distribution's Node.js, not this machine's.
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
 const PROVISION = '/vagrant/deploy/vagrant/provision';
+const SUITE = 'trixie';
+const VM_IMAGE = `minik8s/vagrant-vm:${SUITE}`;
 const id = `mk8s-vg-${Math.random().toString(36).slice(2, 7)}`;
 const images = mkdtempSync(join(tmpdir(), `${id}-images-`));
 const workers = ['w1', 'w2'].map((w, i) => ({ container: `${id}-${w}`, name: `${id}-${w}`, index: i }));
@@ -42,19 +45,18 @@ async function provision(container: string, env: Record<string, string>, script:
 
 beforeAll(async () => {
   ensureImages(['minik8s/pause:3.9', 'minik8s/busybox:1.36'], 'pause,busybox');
-  ensureBases();
+  ensureVmImage();
   await docker('save', '-o', join(images, 'images.tar'), 'minik8s/pause:3.9', 'minik8s/busybox:1.36');
   await docker('network', 'create', '--label', `io.minik8s.test=${id}`, id);
-  const etcd = (await run('sh', ['-c', 'readlink -f "$(command -v etcd)"'])).stdout.trim();
   await docker('run', '-d', '--init', '--name', `${id}-cp`, '--hostname', 'control-plane', '--network', id,
-    '-v', `${ROOT}:/vagrant:ro`, '-v', `${etcd}:/usr/local/bin/etcd:ro`, 'minik8s/base-debian:local', 'sleep', 'infinity');
+    '-v', `${ROOT}:/vagrant:ro`, VM_IMAGE, 'sleep', 'infinity');
   for (const w of workers) {
     // The Docker-in-Docker recipe of ENVIRONMENT.md: a worker VM runs its own engine.
     await docker('run', '-d', '--init', '--name', w.container, '--hostname', w.name, '--network', id,
       '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
       '--security-opt', 'systempaths=unconfined', '--device-cgroup-rule', 'a *:* rwm', '--tmpfs', '/run',
       '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '-v', `${ROOT}:/vagrant:ro`, '-v', `${images}:/images:ro`,
-      'minik8s/base-docker:local', 'sleep', 'infinity');
+      VM_IMAGE, 'sleep', 'infinity');
   }
   cpIp = await ipOf(`${id}-cp`);
   await provision(`${id}-cp`, { MINIK8S_ROLE: 'control-plane' }, 'install.sh');
@@ -91,15 +93,26 @@ afterAll(async () => {
   rmSync(images, { recursive: true, force: true });
 });
 
-/** The Debian roots the stand-in VMs run (scripts/images/bases.sh builds them from Debian's packages). */
-function ensureBases(): void {
-  const missing = ['base-debian', 'base-docker'].filter((b) => spawnSync('docker', ['image', 'inspect', `minik8s/${b}:local`], { stdio: 'ignore' }).status !== 0);
-  if (missing.length === 0) return;
-  const built = spawnSync('bash', [join(ROOT, 'scripts', 'images', 'bases.sh'), ...missing], { encoding: 'utf8', timeout: 900_000 });
-  if (built.status !== 0) throw new Error(`building ${missing.join(', ')} failed:\n${built.stdout}\n${built.stderr}`);
+/** The Debian root the stand-in VMs run, built from the distribution's packages by vm-image.sh when missing. */
+function ensureVmImage(): void {
+  if (spawnSync('docker', ['image', 'inspect', VM_IMAGE], { stdio: 'ignore' }).status === 0) return;
+  const built = spawnSync('bash', [join(__dirname, 'vm-image.sh'), SUITE], { encoding: 'utf8', timeout: 900_000 });
+  if (built.status !== 0) throw new Error(`building ${VM_IMAGE} failed:\n${built.stdout}\n${built.stderr}`);
 }
 
 describe('the Vagrant provisioning scripts', () => {
+  it("run minik8s on the distribution's Node.js (20 or later)", async () => {
+    for (const container of [`${id}-cp`, workers[0].container]) {
+      const node = await docker('exec', container, 'sh', '-c', 'readlink -f "$(command -v node)"');
+      expect(node).toBe('/usr/bin/node');
+      expect(await docker('exec', container, 'dpkg', '-S', node)).toMatch(/^nodejs: \/usr\/bin\/node$/m);
+      const major = Number((await docker('exec', container, 'node', '-p', 'process.versions.node')).split('.')[0]);
+      expect(major).toBeGreaterThanOrEqual(20);
+    }
+    const apiserver = await docker('exec', `${id}-cp`, 'cat', '/etc/systemd/system/minik8s-apiserver.service');
+    expect(apiserver).toMatch(/^ExecStart=\/usr\/bin\/node \/vagrant\/bin\/minik8s\.js apiserver /m);
+  });
+
   it('write systemd units with explicit node IPs and interface', async () => {
     const kubelet = await docker('exec', workers[0].container, 'cat', '/etc/systemd/system/minik8s-kubelet.service');
     const ip = await ipOf(workers[0].container);
