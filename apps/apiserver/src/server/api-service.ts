@@ -16,6 +16,7 @@ import type { Logger } from '@minik8s/logging';
 import type { Clock, GenericRegistry } from '../registry/generic-registry';
 import { bindPod, type ScaleSubresource } from '../registry/subresources';
 import type { ApiMetrics } from './metrics';
+import { discoveryResources } from './discovery';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -177,20 +178,7 @@ export class ApiService {
         return { metadata: { resourceVersion: result.resourceVersion }, items: result.items };
       }),
       watch: (call: ServerWritableStream<WatchRequest, WatchEvent>) => this.watch(call),
-      discovery: this.unary('discovery', () => undefined, async () => ({
-        resources: this.scheme.all().map((info) => ({
-          name: info.resource,
-          singularName: info.singular,
-          namespaced: info.namespaced,
-          group: info.group,
-          version: info.version,
-          kind: info.kind,
-          verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
-          shortNames: [...info.shortNames],
-          categories: [...(info.categories ?? [])],
-          subresources: [...info.subresources],
-        })),
-      })),
+      discovery: this.unary('discovery', () => undefined, async () => ({ resources: discoveryResources(this.scheme) })),
       version: this.unary('version', () => undefined, async () => SERVER_VERSION),
     };
   }

@@ -19,6 +19,8 @@ async function run(ctx: CommandContext): Promise<void> {
   const namespaced = ctx.args.has('namespaced') ? ctx.args.bool('namespaced') : undefined;
   const verbs = ctx.args.strings('verbs').flatMap((v) => v.split(','));
   const resources = ((await ctx.client().discovery()).resources ?? [])
+    // Subresources (`pods/log`) are discovery entries of their own; kubectl lists only resources.
+    .filter((r) => !(r.name ?? '').includes('/'))
     .filter((r) => group === undefined || (r.group ?? '') === group)
     .filter((r) => namespaced === undefined || Boolean(r.namespaced) === namespaced)
     .filter((r) => verbs.every((v) => (r.verbs ?? []).includes(v)))

@@ -9,15 +9,18 @@ import { CliError } from '../errors';
 import { resolveKind } from '../resources';
 import { parseDuration } from './delete';
 import { SELECTOR_FLAG } from './get';
-import { byteStdio, CONTAINER_FLAG, pickContainer, resolvePod, withPodStreams } from './stream-target';
+import { firstPodForLogs } from './logs-target';
+import { byteStdio, CONTAINER_FLAG, pickContainer, podSelectorOf, withPodStreams } from './stream-target';
 
 const FLAGS: FlagDef[] = [
   { name: 'all-containers', type: 'bool', description: 'Get all containers\' logs in the pod(s).' },
   CONTAINER_FLAG,
   { name: 'follow', short: 'f', type: 'bool', description: 'Specify if the logs should be streamed.' },
+  { name: 'ignore-errors', type: 'bool', description: 'If watching / following pod logs, allow for any errors that occur to be non-fatal' },
   { name: 'limit-bytes', type: 'int', default: 0, description: 'Maximum bytes of logs to return. Defaults to no limit.' },
   { name: 'max-log-requests', type: 'int', default: 5, description: 'Specify maximum number of concurrent logs to follow when using by a selector. Defaults to 5.' },
   { name: 'prefix', type: 'bool', description: 'Prefix each log line with the log source (pod name and container name)' },
+  { name: 'pod-running-timeout', type: 'string', default: '20s', description: 'The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running' },
   { name: 'previous', short: 'p', type: 'bool', description: 'If true, print the logs for the previous instance of the container in a pod if it exists.' },
   SELECTOR_FLAG,
   { name: 'since', type: 'string', description: 'Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. Only one of since-time / since may be used.' },
@@ -41,8 +44,11 @@ Examples:
   # Show all logs from pod nginx written in the last hour
   minictl logs --since=1h nginx
 
-  # Return snapshot logs from the first container of a deployment named nginx
-  minictl logs deployment/nginx
+  # Return snapshot logs from first container of a job named hello
+  minictl logs job/hello
+
+  # Return snapshot logs from container nginx-1 of a deployment named nginx
+  minictl logs deployment/nginx -c nginx-1
 
   # Return snapshot logs from all containers in pods defined by label app=nginx
   minictl logs -l app=nginx --all-containers=true
@@ -60,7 +66,7 @@ interface LogSource {
 export function logOptions(ctx: CommandContext, bySelector: boolean): PodLogOptions {
   const since = ctx.args.string('since');
   const sinceTime = ctx.args.string('since-time');
-  if (since && sinceTime) throw new UsageError('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (since && sinceTime) throw new CliError('at most one of `sinceTime` or `sinceSeconds` may be specified');
   const options: PodLogOptions = {
     follow: ctx.args.bool('follow'),
     previous: ctx.args.bool('previous'),
@@ -83,8 +89,8 @@ export function logOptions(ctx: CommandContext, bySelector: boolean): PodLogOpti
   if (limit < 0) throw new CliError('--limit-bytes must be greater than 0');
   if (limit > 0) options.limitBytes = limit;
   let tail = ctx.args.int('tail');
-  // With a selector kubectl shows the last 10 lines unless told otherwise.
-  if (tail === -1 && bySelector) tail = 10;
+  // With a selector kubectl shows the last 10 lines unless told otherwise (even --tail=-1 is telling).
+  if (tail === -1 && bySelector && !ctx.args.has('tail')) tail = 10;
   if (tail < -1) throw new CliError('--tail must be greater than or equal to -1');
   if (tail >= 0) options.tailLines = tail;
   return options;
@@ -109,31 +115,65 @@ function prefixer(prefix: string, write: (data: Buffer) => void): { push(data: B
   };
 }
 
-async function sources(ctx: CommandContext): Promise<{ list: LogSource[]; bySelector: boolean }> {
+/** --pod-running-timeout in milliseconds: how long `logs TYPE/NAME` waits for the workload's first pod. */
+function podRunningTimeout(ctx: CommandContext): number {
+  const text = ctx.args.string('pod-running-timeout');
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    throw new CliError(`invalid argument "${text}" for "--pod-running-timeout" flag: time: invalid duration "${text}"`);
+  }
+  if (ms <= 0) throw new CliError('--pod-running-timeout must be higher than zero');
+  return ms;
+}
+
+/**
+ * The pod `arg` names: a pod (`name` or `pod/name`), or the pod of a workload (`deploy/web`,
+ * `job/hello`, `svc/web`) that kubectl would read, waited for when it has none yet.
+ */
+async function podFor(ctx: CommandContext, arg: string, timeoutMs: number): Promise<corev1.Pod> {
+  const pods = resolveKind(ctx.scheme, 'pods');
+  const slash = arg.indexOf('/');
+  const info = slash < 0 ? pods : resolveKind(ctx.scheme, arg.slice(0, slash));
+  const name = slash < 0 ? arg : arg.slice(slash + 1);
+  if (info === pods) return (await ctx.client().get(pods, ctx.namespace, name)) as corev1.Pod;
+  const { pod, count } = await firstPodForLogs(ctx, await podSelectorOf(ctx, info, name), timeoutMs);
+  if (count > 1) ctx.err(`Found ${count} pods, using pod/${pod.metadata?.name}\n`);
+  return pod;
+}
+
+async function sources(ctx: CommandContext, timeoutMs: number): Promise<LogSource[]> {
   const args = ctx.args.positionals;
   const selector = ctx.args.string('selector');
   const all = ctx.args.bool('all-containers');
-  const given = ctx.args.string('container');
-  if (all && given) throw new UsageError('--all-containers=true should not be specified with container name ' + given);
-  const containersOf = (pod: corev1.Pod, pick: () => string): string[] =>
-    all ? [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name ?? '') : [pick()];
+  // `logs POD CONTAINER` is kubectl's old form of -c.
+  const given = args[1] ?? ctx.args.string('container');
+  if (all && given) throw new CliError('--all-containers=true should not be specified with container name ' + given);
+  if (args.length === 2 && ctx.args.has('container')) throw new CliError('only one of -c or an inline [CONTAINER] arg is allowed');
+  const containersOf = (pod: corev1.Pod, pick: () => string): string[] => {
+    const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name ?? '');
+    if (all) return names;
+    const picked = pick();
+    // kubectl checks the name against the pod itself before asking the server.
+    if (!names.includes(picked)) throw new CliError(`container ${picked} is not valid for pod ${pod.metadata?.name}`);
+    return [picked];
+  };
   if (selector) {
     if (args.length > 0) throw new UsageError('only a selector (-l) or a POD name is allowed');
     const pods = (await ctx.client().list(resolveKind(ctx.scheme, 'pods'), ctx.namespace, { labelSelector: selector })).items as corev1.Pod[];
     if (pods.length === 0) {
       ctx.err(`No resources found in ${ctx.namespace} namespace.\n`);
-      return { list: [], bySelector: true };
+      return [];
     }
-    return { list: pods.flatMap((pod) => containersOf(pod, () => pickContainer(ctx, pod, given)).map((container) => ({ pod, container }))), bySelector: true };
+    return pods.flatMap((pod) => containersOf(pod, () => pickContainer(ctx, pod, given)).map((container) => ({ pod, container })));
   }
   if (args.length === 0) {
     throw new UsageError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command");
   }
   if (args.length > 2) throw new UsageError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'");
-  // `logs POD CONTAINER` is kubectl's old form of -c.
-  const pod = await resolvePod(ctx, args[0], { announce: true });
-  const container = args[1] ?? given;
-  return { list: containersOf(pod, () => pickContainer(ctx, pod, container)).map((c) => ({ pod, container: c })), bySelector: false };
+  const pod = await podFor(ctx, args[0], timeoutMs);
+  return containersOf(pod, () => pickContainer(ctx, pod, given)).map((c) => ({ pod, container: c }));
 }
 
 export const logsCommand: Command = {
@@ -142,9 +182,11 @@ export const logsCommand: Command = {
   usage: USAGE,
   flags: FLAGS,
   async run(ctx) {
-    const { list, bySelector } = await sources(ctx);
+    // The flags are checked before anything is read or waited for.
+    const timeoutMs = podRunningTimeout(ctx);
+    const options = logOptions(ctx, ctx.args.string('selector') !== '');
+    const list = await sources(ctx, timeoutMs);
     if (list.length === 0) return;
-    const options = logOptions(ctx, bySelector);
     const max = ctx.args.int('max-log-requests');
     if (options.follow && list.length > max) {
       throw new CliError(
@@ -162,10 +204,20 @@ export const logsCommand: Command = {
         )
         .finally(() => tag.flush());
     };
+    const ignoreErrors = ctx.args.bool('ignore-errors');
     await withPodStreams(ctx, async (streams) => {
       // Following several streams runs them at once; snapshots print one after the other.
-      if (options.follow) await Promise.all(list.map((s) => read(streams, s)));
-      else for (const s of list) await read(streams, s);
+      if (options.follow && list.length > 1) {
+        await Promise.all(
+          list.map((s) =>
+            read(streams, s).catch((err: unknown) => {
+              // With --ignore-errors a failed stream is reported among the logs and the others go on.
+              if (!ignoreErrors) throw err;
+              out.write(`error: ${(err as Error).message}\n`);
+            }),
+          ),
+        );
+      } else for (const s of list) await read(streams, s);
     });
   },
 };

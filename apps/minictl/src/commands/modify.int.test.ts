@@ -2,6 +2,7 @@
 // apiserver and etcd.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '@minik8s/client';
 import { TestCluster } from '../test-support';
 
 let cluster: TestCluster;
@@ -170,6 +171,17 @@ describe('api-resources, version, config', () => {
     expect(text).toMatch(/\npods\s+po\s+v1\s+true\s+Pod\n/);
     expect(text).toMatch(/\ndeployments\s+deploy\s+apps\/v1\s+true\s+Deployment\n/);
     expect(await ok(['api-resources', '--namespaced=false', '-o', 'name'])).toContain('nodes\n');
+    // Discovery names the subresources too (pods/log, deployments/scale); kubectl shows only resources.
+    expect(await ok(['api-resources', '-o', 'wide'])).not.toMatch(/^\S+\/\S+\s/m);
+    const client = new ApiClient(cluster.address);
+    try {
+      const discovered = (await client.discovery()).resources ?? [];
+      expect(discovered.find((r) => r.name === 'pods/log')).toMatchObject({ kind: 'Pod', namespaced: true, verbs: ['get'] });
+      expect(discovered.find((r) => r.name === 'pods/exec')).toMatchObject({ kind: 'PodExecOptions', verbs: ['create', 'get'] });
+      expect(discovered.find((r) => r.name === 'deployments/scale')).toMatchObject({ group: 'apps', kind: 'Scale', verbs: ['get', 'update'] });
+    } finally {
+      client.close();
+    }
   });
 
   it('prints client and server versions', async () => {

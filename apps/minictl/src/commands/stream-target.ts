@@ -3,7 +3,7 @@
 // polymorphic helpers do), the container (`-c`, the default-container annotation, else the first
 // with kubectl's "Defaulted container" note), and the process's byte streams.
 
-import { formatLabelSelector, type corev1 } from '@minik8s/api';
+import { formatLabelSelector, type corev1, type KindInfo } from '@minik8s/api';
 import { PodStreams } from '@minik8s/client';
 import type { CommandContext } from '../context';
 import { CliError } from '../errors';
@@ -21,14 +21,8 @@ function podRank(pod: corev1.Pod): [number, number] {
   return [phase, -created];
 }
 
-/** The pod `arg` names: a pod name, `pod/name`, or `kind/name` of an object with a pod selector (its first pod). */
-export async function resolvePod(ctx: CommandContext, arg: string, options: { announce?: boolean } = {}): Promise<corev1.Pod> {
-  const pods = resolveKind(ctx.scheme, 'pods');
-  const slash = arg.indexOf('/');
-  if (slash < 0) return (await ctx.client().get(pods, ctx.namespace, arg)) as corev1.Pod;
-  const info = resolveKind(ctx.scheme, arg.slice(0, slash));
-  const name = arg.slice(slash + 1);
-  if (info === pods) return (await ctx.client().get(pods, ctx.namespace, name)) as corev1.Pod;
+/** The label selector (string form) of the pods the object `info`/`name` selects, read from the server. */
+export async function podSelectorOf(ctx: CommandContext, info: KindInfo, name: string): Promise<string> {
   const owner = (await ctx.client().get(info, ctx.namespace, name)) as { spec?: { selector?: unknown } };
   const raw = owner.spec?.selector;
   // Deployments and friends have a LabelSelector; Services and ReplicationControllers a map.
@@ -37,6 +31,18 @@ export async function resolvePod(ctx: CommandContext, arg: string, options: { an
       ? formatLabelSelector(raw as Parameters<typeof formatLabelSelector>[0])
       : Object.entries((raw ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
   if (!selector) throw new CliError(`cannot attach to ${info.kind.toLowerCase()}/${name}: selector for ${info.kind.toLowerCase()}/${name} is empty`);
+  return selector;
+}
+
+/** The pod `arg` names: a pod name, `pod/name`, or `kind/name` of an object with a pod selector (its first pod). */
+export async function resolvePod(ctx: CommandContext, arg: string, options: { announce?: boolean } = {}): Promise<corev1.Pod> {
+  const pods = resolveKind(ctx.scheme, 'pods');
+  const slash = arg.indexOf('/');
+  if (slash < 0) return (await ctx.client().get(pods, ctx.namespace, arg)) as corev1.Pod;
+  const info = resolveKind(ctx.scheme, arg.slice(0, slash));
+  const name = arg.slice(slash + 1);
+  if (info === pods) return (await ctx.client().get(pods, ctx.namespace, name)) as corev1.Pod;
+  const selector = await podSelectorOf(ctx, info, name);
   const list = (await ctx.client().list(pods, ctx.namespace, { labelSelector: selector })).items as corev1.Pod[];
   if (list.length === 0) throw new CliError(`no pods found for ${info.resource}/${name}`);
   list.sort((a, b) => {

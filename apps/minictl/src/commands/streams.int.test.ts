@@ -118,9 +118,34 @@ describe('minictl streams', () => {
     const selected = await cluster.minictl(['logs', '-l', 'app=shell', '-c', 'main', '--prefix', '--tail=-1']);
     expect(selected.stdout.split('\n')[0]).toBe('[pod/shell/main] first');
     const missing = await cluster.minictl(['logs', 'shell', '-c', 'nope']);
-    expect(missing).toMatchObject({ code: 1, stderr: 'Error from server (BadRequest): container nope is not valid for pod shell\n' });
+    // kubectl checks the container against the pod before asking the server.
+    expect(missing).toMatchObject({ code: 1, stderr: 'error: container nope is not valid for pod shell\n' });
     const previous = await cluster.minictl(['logs', 'shell', '-c', 'main', '-p']);
     expect(previous.stderr).toBe('Error from server (BadRequest): previous terminated container "main" in pod "shell" not found\n');
+  });
+
+  it("logs of a container that has not started answers at once with the kubelet's reason, as Kubernetes does", async () => {
+    const pending = `apiVersion: v1
+kind: Pod
+metadata: {name: pending}
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: main, image: minik8s-minictl-test/absent:${run}, imagePullPolicy: Never}
+`;
+    expect((await cluster.minictl(['apply', '-f', cluster.file('pending.yaml', pending)])).code).toBe(0);
+    await waitFor(
+      async () => {
+        const pod = (await client.resource(Pods).namespace('default').get('pending')) as corev1.Pod;
+        return pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull';
+      },
+      { timeoutMs: 60_000, intervalMs: 200, description: 'pod pending waiting in ErrImageNeverPull' },
+    );
+    const message = 'Error from server (BadRequest): container "main" in pod "pending" is waiting to start: ErrImageNeverPull\n';
+    expect(await cluster.minictl(['logs', 'pending'])).toEqual({ code: 1, stdout: '', stderr: message });
+    expect(await cluster.minictl(['logs', '-f', 'pending'])).toEqual({ code: 1, stdout: '', stderr: message });
+    expect((await cluster.minictl(['delete', 'pod', 'pending', '--grace-period=0', '--force'])).code).toBe(0);
   });
 
   it('logs -f follows new lines until interrupted', async () => {
