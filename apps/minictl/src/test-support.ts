@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServerHarness, EtcdHarness } from '@minik8s/testing';
+import { ControlPlaneHarness } from '@minik8s/testing';
 import { run } from './cli';
 import { BufferedOutput, type Output } from './io';
 
@@ -20,24 +20,17 @@ export const MINICTL_BIN = join(REPO_ROOT, 'bin', 'minictl.js');
 
 export class TestCluster {
   private constructor(
-    private readonly etcd: EtcdHarness,
-    private readonly apiserver: ApiServerHarness,
+    private readonly controlPlane: ControlPlaneHarness,
     readonly dir: string,
   ) {}
 
   static async start(): Promise<TestCluster> {
-    const etcd = await EtcdHarness.start();
-    try {
-      const apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint, etcdPrefix: '/registry' });
-      return new TestCluster(etcd, apiserver, mkdtempSync(join(tmpdir(), 'minictl-it-')));
-    } catch (err) {
-      await etcd.stop();
-      throw err;
-    }
+    const controlPlane = await ControlPlaneHarness.start();
+    return new TestCluster(controlPlane, mkdtempSync(join(tmpdir(), 'minictl-it-')));
   }
 
   get address(): string {
-    return this.apiserver.address;
+    return this.controlPlane.address;
   }
 
   get configPath(): string {
@@ -101,8 +94,7 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
-    await this.apiserver.stop();
-    await this.etcd.stop();
+    await this.controlPlane.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { stopProcess } from './child-process';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -78,11 +79,7 @@ export class ApiServerHarness {
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    await stopProcess(this.process, signal);
   }
 
   /** Stops and starts the process on the same ports, as an operator's restart does. */

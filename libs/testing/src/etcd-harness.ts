@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { stopProcess } from './child-process';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -64,11 +65,7 @@ export class EtcdHarness {
 
   /** Stops etcd (SIGTERM) and waits for it to exit; the data stays for `restart`. */
   async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
+    await stopProcess(this.process);
   }
 
   async restart(): Promise<void> {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, waitFor } from '@minik8s/testing';
+import { freePort, isRunning, stopProcess, waitFor } from '@minik8s/testing';
 
 const LAUNCHER = join(__dirname, '..', '..', '..', '..', 'bin', 'minik8s.js');
 /** How much of a process's output is kept, for the error when it dies. */
@@ -13,7 +13,6 @@ const OUTPUT_TAIL = 8 * 1024;
  */
 export class ComponentProcess {
   private tail = '';
-  private readonly exited: Promise<void>;
 
   private constructor(
     readonly name: string,
@@ -24,7 +23,6 @@ export class ComponentProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
   static spawn(component: string, args: readonly string[], name = component): ComponentProcess {
@@ -33,7 +31,7 @@ export class ComponentProcess {
   }
 
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return isRunning(this.child);
   }
 
   /** Throws, with the tail of its output, once the process has exited. */
@@ -42,11 +40,7 @@ export class ComponentProcess {
   }
 
   async stop(timeoutMs = 15_000): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
+    await stopProcess(this.child, 'SIGTERM', timeoutMs);
   }
 }
 

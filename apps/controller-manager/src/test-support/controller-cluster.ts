@@ -1,10 +1,11 @@
 import { ApiClient, Nodes } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import type { ControllerFactory, ControllerOptions } from '../controller';
 import { ControllerManager, type ControllerManagerOptions } from '../controller-manager';
 import { CONTROLLERS } from '../controllers/registry';
 import { ComponentProcess, startScheduler } from './component-process';
+import { DEFAULT_CONTROLLER_OPTIONS } from './controller-options';
+import { testLogger } from './test-logger';
 
 export interface ControllerClusterOptions {
   /** --controllers: the names of the controllers to run. */
@@ -36,47 +37,40 @@ export class ControllerTestCluster {
   private readonly processes: ComponentProcess[] = [];
 
   private constructor(
-    private readonly etcd: EtcdHarness,
-    private readonly apiserver: ApiServerHarness,
+    private readonly controlPlane: ControlPlaneHarness,
     readonly client: ApiClient,
     private manager: ControllerManager,
     private readonly managerOptions: ControllerManagerOptions,
   ) {}
 
   static async start(o: ControllerClusterOptions): Promise<ControllerTestCluster> {
-    const etcd = await EtcdHarness.start();
-    let apiserver: ApiServerHarness | undefined;
+    const controlPlane = await ControlPlaneHarness.start();
+    const client = new ApiClient(controlPlane.address, { timeoutMs: 10_000 });
+    const managerOptions: ControllerManagerOptions = {
+      server: controlPlane.address,
+      controllers: o.controllers,
+      leaderElect: false,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+      logger: testLogger(),
+      registry: { ...CONTROLLERS, ...o.factories },
+      ...DEFAULT_CONTROLLER_OPTIONS,
+      ...o.options,
+    };
     try {
-      apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-      const client = new ApiClient(apiserver.address, { timeoutMs: 10_000 });
-      const managerOptions: ControllerManagerOptions = {
-        server: apiserver.address,
-        controllers: o.controllers,
-        leaderElect: false,
-        leaseDurationSeconds: 15,
-        renewDeadlineSeconds: 10,
-        retryPeriodSeconds: 2,
-        logger: silentLogger(),
-        registry: { ...CONTROLLERS, ...o.factories },
-        clusterCidr: '10.244.0.0/16',
-        nodeCidrMaskSize: 24,
-        nodeMonitorGracePeriodMs: 40_000,
-        podEvictionTimeoutMs: 300_000,
-        concurrentSyncs: 5,
-        ...o.options,
-      };
       const manager = new ControllerManager(managerOptions);
       manager.start();
-      return new ControllerTestCluster(etcd, apiserver, client, manager, managerOptions);
+      return new ControllerTestCluster(controlPlane, client, manager, managerOptions);
     } catch (err) {
-      await apiserver?.stop();
-      await etcd.stop();
+      client.close();
+      await controlPlane.stop();
       throw err;
     }
   }
 
   get server(): string {
-    return this.apiserver.address;
+    return this.controlPlane.address;
   }
 
   /** Starts a hollow-nodes process and resolves once all its Nodes are Ready. */
@@ -123,14 +117,13 @@ export class ControllerTestCluster {
 
   /** Stops the apiserver process and starts it again on the same port; clients reconnect. */
   async restartApiServer(): Promise<void> {
-    await this.apiserver.restart();
+    await this.controlPlane.restartApiServer();
   }
 
   async stop(): Promise<void> {
     for (const p of [...this.processes].reverse()) await p.stop();
     await this.manager.stop();
     this.client.close();
-    await this.apiserver.stop();
-    await this.etcd.stop();
+    await this.controlPlane.stop();
   }
 }

@@ -1,56 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { batchv1 } from '@minik8s/api';
-import { ApiClient, CronJobs, EventRecorder, Events, InformerFactory, Jobs, Namespaces, type Clock } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
-import { CronJobController, newCronJobController } from './cronjob-controller';
+import { CronJobs, Events, Jobs, Namespaces, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { FakeClock } from '../../test-support/fake-clock';
+import { newCronJobController, type CronJobController } from './cronjob-controller';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob-util';
 
-/** Time the test moves by hand; nothing waits for a real minute. */
-class FakeClock implements Clock {
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(): Promise<void> {}
-}
-
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
 let controller: CronJobController;
 const clock = new FakeClock(Date.now());
-const stop = new AbortController();
-let running: Promise<void> | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-  controller = newCronJobController(context);
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = controller.run(stop.signal);
+  const started = await ControllerHarness.start({ factories: [newCronJobController], clock });
+  harness = started;
+  client = started.client;
+  [controller] = started.controllers;
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 const MINUTE = 60_000;

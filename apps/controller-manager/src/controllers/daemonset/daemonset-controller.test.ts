@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StatusError, type ApiObject, type appsv1, type corev1, type OwnerReference } from '@minik8s/api';
-import { Indexer, keyOf, WorkQueue, type Clock, type EventType, type Lister } from '@minik8s/client';
+import { keyOf, WorkQueue, type Clock, type EventType } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import { podFromTemplate, type PodControl } from '../../shared/pod-control';
+import { FakeLister } from '../../test-support/fake-lister';
 import { DaemonSetController, type DaemonSetClient, type EventSink, type RevisionControl } from './daemonset-controller';
 import { targetNodeName } from './daemon-pods';
 import { computeHash, revisionPatch } from './history';
@@ -16,22 +17,6 @@ const DS_UID = 'ds-uid';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  constructor(objects: T[] = []) {
-    for (const o of objects) this.indexer.set(o);
-  }
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(namespace?: string): T[] {
-    return namespace === undefined ? this.indexer.list() : this.indexer.byIndex('namespace', namespace);
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
 }
 
 /** Records what the controller asked for; `failCreate` decides which creates fail (1-based). */

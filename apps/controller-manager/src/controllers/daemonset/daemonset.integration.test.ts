@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type appsv1, type corev1 } from '@minik8s/api';
-import { ControllerRevisions, DaemonSets, Events, MERGE_PATCH, Namespaces, Nodes, Pods, type ApiClient } from '@minik8s/client';
+import { ControllerRevisions, DaemonSets, Events, MERGE_PATCH, Nodes, Pods, type ApiClient } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { getControllerOf } from '../../shared/controller-ref';
 import { ControllerHarness } from '../../test-support/controller-harness';
@@ -27,11 +27,6 @@ const WAIT = { timeoutMs: 20_000, intervalMs: 100 };
 
 function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
 }
 
 /** A Node as a kubelet registers it: Ready, with labels and maybe taints. Nodes are cluster-wide, so each test labels its own. */
@@ -149,7 +144,7 @@ async function statusOf(ns: string, name: string): Promise<appsv1.DaemonSet> {
 
 describe('DaemonSet controller against a real apiserver', () => {
   it('runs one pod on every node, and on a node that joins later', async () => {
-    const ns = await namespace('ds-basic');
+    const ns = await harness.createNamespace('ds-basic');
     await createNode('basic-1', { test: 'basic' });
     await createNode('basic-2', { test: 'basic' });
     const ds = await client.resource(DaemonSets).namespace(ns).create(daemonSet('agent', { test: 'basic' }));
@@ -184,7 +179,7 @@ describe('DaemonSet controller against a real apiserver', () => {
   });
 
   it('deletes the pod of a node that loses the label its nodeSelector wants', async () => {
-    const ns = await namespace('ds-relabel');
+    const ns = await harness.createNamespace('ds-relabel');
     await createNode('relabel-1', { test: 'relabel' });
     await createNode('relabel-2', { test: 'relabel' });
     const ds = await client.resource(DaemonSets).namespace(ns).create(daemonSet('agent', { test: 'relabel' }));
@@ -204,7 +199,7 @@ describe('DaemonSet controller against a real apiserver', () => {
   });
 
   it('leaves out a tainted node unless the template tolerates the taint', async () => {
-    const ns = await namespace('ds-taint');
+    const ns = await harness.createNamespace('ds-taint');
     await createNode('taint-1', { test: 'taint' });
     await createNode('taint-2', { test: 'taint' }, [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }]);
     const plain = await client.resource(DaemonSets).namespace(ns).create(daemonSet('plain', { test: 'taint' }));
@@ -223,7 +218,7 @@ describe('DaemonSet controller against a real apiserver', () => {
   });
 
   it('rolls a new image out node by node with maxUnavailable 1', async () => {
-    const ns = await namespace('ds-rolling');
+    const ns = await harness.createNamespace('ds-rolling');
     const nodes = ['rolling-1', 'rolling-2', 'rolling-3'];
     for (const n of nodes) await createNode(n, { test: 'rolling' });
     const strategy: appsv1.DaemonSetUpdateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: { type: 0, intVal: 1 } } };
@@ -262,7 +257,7 @@ describe('DaemonSet controller against a real apiserver', () => {
   });
 
   it('with OnDelete, replaces only the pods the user deletes', async () => {
-    const ns = await namespace('ds-ondelete');
+    const ns = await harness.createNamespace('ds-ondelete');
     const nodes = ['ondelete-1', 'ondelete-2'];
     for (const n of nodes) await createNode(n, { test: 'ondelete' });
     const ds = await client.resource(DaemonSets).namespace(ns).create(daemonSet('agent', { test: 'ondelete' }, { strategy: { type: 'OnDelete' } }));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { StatusError, type ApiObject, type appsv1, type corev1, type IntOrString } from '@minik8s/api';
-import { Indexer, keyOf, WorkQueue, type Clock, type EventType, type Lister } from '@minik8s/client';
+import { WorkQueue, type Clock, type EventType } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
+import { FakeLister } from '../../test-support/fake-lister';
 import type { DeploymentClient, EventSink } from './deployment-client';
 import { DeploymentController } from './deployment-controller';
 import { formatTime, getCondition } from './deployment-status';
@@ -23,28 +24,6 @@ const LABELS = { app: 'web' };
 const ago = (s: number): string => formatTime(NOW - s * 1000);
 const int = (intVal: number): IntOrString => ({ type: 0, intVal });
 const pct = (strVal: string): IntOrString => ({ type: 1, strVal });
-
-class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  constructor(objects: T[] = []) {
-    for (const o of objects) this.indexer.set(o);
-  }
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(namespace?: string): T[] {
-    return namespace === undefined ? this.indexer.list() : this.indexer.byIndex('namespace', namespace);
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-  set(obj: T): void {
-    this.indexer.set(obj);
-  }
-  delete(obj: T): void {
-    this.indexer.delete(keyOf(obj));
-  }
-}
 
 /** RFC 7386 merge patch. */
 function mergePatch(target: unknown, patch: unknown): unknown {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { appsv1, corev1, IntOrString } from '@minik8s/api';
-import { Deployments, Events, MERGE_PATCH, Namespaces, Pods, ReplicaSets, type ApiClient, type WatchStream } from '@minik8s/client';
-import { createLogger, silentLogger, type Logger } from '@minik8s/logging';
+import { Deployments, Events, MERGE_PATCH, Pods, ReplicaSets, type ApiClient, type WatchStream } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { getControllerOf } from '../../shared/controller-ref';
 import { ControllerHarness } from '../../test-support/controller-harness';
@@ -20,12 +19,6 @@ let harness: ControllerHarness;
 let client: ApiClient;
 let kubeletStopped = false;
 let kubeletRunning: Promise<void> | undefined;
-
-function testLogger(): Logger {
-  // MINIK8S_TEST_LOG=debug shows what the controllers do.
-  const level = process.env.MINIK8S_TEST_LOG;
-  return level ? createLogger({ component: 'deployment-test', level, format: 'json' }) : silentLogger();
-}
 
 function isReady(pod: corev1.Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -54,7 +47,7 @@ async function fakeKubelet(): Promise<void> {
 }
 
 beforeAll(async () => {
-  harness = await ControllerHarness.start({ factories: [deploymentControllerFactory, replicaSetControllerFactory], logger: testLogger() });
+  harness = await ControllerHarness.start({ factories: [deploymentControllerFactory, replicaSetControllerFactory] });
   client = harness.client;
   kubeletRunning = fakeKubelet();
 }, 60_000);
@@ -68,11 +61,6 @@ afterAll(async () => {
 // ---- helpers ----
 
 const int = (intVal: number): IntOrString => ({ type: 0, intVal });
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
-}
 
 interface Options {
   replicas: number;
@@ -187,7 +175,7 @@ class PodWatcher {
 
 describe('Deployment controller with the ReplicaSet controller, against a real apiserver', () => {
   it('a Deployment of 3 becomes Available through one ReplicaSet', async () => {
-    const ns = await namespace('deploy-basic');
+    const ns = await harness.createNamespace('deploy-basic');
     await deployments(ns).create(webDeployment({ replicas: 3 }));
     const d = await waitForComplete(ns, 3, 'a complete rollout of 3');
     expect(condition(d, 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' });
@@ -210,7 +198,7 @@ describe('Deployment controller with the ReplicaSet controller, against a real a
   }, 60_000);
 
   it('rolls a new image out within maxSurge 1 / maxUnavailable 0, then rolls back to revision 1', async () => {
-    const ns = await namespace('deploy-rolling');
+    const ns = await harness.createNamespace('deploy-rolling');
     const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: int(1), maxUnavailable: int(0) } };
     await deployments(ns).create(webDeployment({ replicas: 3, strategy, annotations: { 'kubernetes.io/change-cause': 'create' } }));
     const first = await waitForComplete(ns, 3, 'the first rollout');
@@ -253,7 +241,7 @@ describe('Deployment controller with the ReplicaSet controller, against a real a
   }, 90_000);
 
   it('Recreate scales the old ReplicaSet to 0 before the new one starts', async () => {
-    const ns = await namespace('deploy-recreate');
+    const ns = await harness.createNamespace('deploy-recreate');
     await deployments(ns).create(webDeployment({ replicas: 2, strategy: { type: 'Recreate' } }));
     await waitForComplete(ns, 2, 'the first rollout');
     const watcher = await PodWatcher.start(ns);
@@ -266,7 +254,7 @@ describe('Deployment controller with the ReplicaSet controller, against a real a
   }, 60_000);
 
   it('a paused Deployment does not roll out but scales; resumed, it rolls out', async () => {
-    const ns = await namespace('deploy-pause');
+    const ns = await harness.createNamespace('deploy-pause');
     await deployments(ns).create(webDeployment({ replicas: 2 }));
     await waitForComplete(ns, 2, 'the first rollout');
 
@@ -303,7 +291,7 @@ describe('Deployment controller with the ReplicaSet controller, against a real a
   }, 60_000);
 
   it('scaling in the middle of a rollout spreads the change proportionally', async () => {
-    const ns = await namespace('deploy-proportional');
+    const ns = await harness.createNamespace('deploy-proportional');
     const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: int(3), maxUnavailable: int(2) } };
     await deployments(ns).create(webDeployment({ replicas: 10, strategy }));
     const d = await waitForComplete(ns, 10, 'the first rollout of 10');
@@ -321,7 +309,7 @@ describe('Deployment controller with the ReplicaSet controller, against a real a
   }, 90_000);
 
   it('a rollout that makes no progress exceeds its progress deadline', async () => {
-    const ns = await namespace('deploy-deadline');
+    const ns = await harness.createNamespace('deploy-deadline');
     await deployments(ns).create(webDeployment({ replicas: 1, image: NEVER_READY, progressDeadlineSeconds: 3 }));
     const d = await waitFor(
       async () => {
@@ -336,7 +324,7 @@ describe('Deployment controller with the ReplicaSet controller, against a real a
   }, 60_000);
 
   it('revisionHistoryLimit 1 keeps one old ReplicaSet', async () => {
-    const ns = await namespace('deploy-history');
+    const ns = await harness.createNamespace('deploy-history');
     await deployments(ns).create(webDeployment({ replicas: 1, revisionHistoryLimit: 1 }));
     await waitForComplete(ns, 1, 'revision 1');
     await setImage(ns, 'nginx:1.28');

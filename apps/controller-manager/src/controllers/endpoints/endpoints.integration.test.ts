@@ -1,59 +1,35 @@
 // The Endpoints and EndpointSlice controllers (and the garbage collector, which removes a deleted
 // Service's slices) against a real apiserver and etcd.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNotFound, type corev1, type discoveryv1 } from '@minik8s/api';
-import { ApiClient, EndpointSlices, EndpointsKind, EventRecorder, InformerFactory, Namespaces, Nodes, Pods, realClock, Services } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
+import type { corev1, discoveryv1 } from '@minik8s/api';
+import { EndpointSlices, EndpointsKind, Nodes, Pods, Services, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { getOrUndefined } from '../../test-support/get-or-undefined';
 import { endpointSliceControllerFactory } from '../endpointslice/endpointslice-controller';
 import { newGarbageCollectorController } from '../garbage-collector/garbage-collector-controller';
 import { endpointsControllerFactory } from './endpoints-controller';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void[]> | undefined;
 
 const WAIT = { timeoutMs: 15_000, intervalMs: 100 };
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
+  harness = await ControllerHarness.start({
+    factories: [endpointsControllerFactory, endpointSliceControllerFactory, newGarbageCollectorController],
+    startControllers: false,
+  });
+  client = harness.client;
   for (const name of ['node-a', 'node-b']) {
     await client.resource(Nodes).create({ metadata: { name, labels: { 'topology.kubernetes.io/zone': `zone-${name}` } } });
   }
-  const controllers: Controller[] = [endpointsControllerFactory(context), endpointSliceControllerFactory(context), newGarbageCollectorController(context)];
-  informers.start();
-  expect(await informers.waitForCacheSync(20_000)).toBe(true);
-  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
+  await harness.startControllers();
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
-}
 
 /** A Service of port 80 to the pods' named port http; `selector` null for one without a selector. */
 function webService(name: string, selector: Record<string, string> | null = { app: name }): corev1.Service {
@@ -86,12 +62,7 @@ async function setStatus(ns: string, name: string, ip: string, ready: boolean): 
 }
 
 async function getEndpoints(ns: string, name: string): Promise<corev1.Endpoints | undefined> {
-  try {
-    return await client.resource(EndpointsKind).namespace(ns).get(name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return getOrUndefined(() => client.resource(EndpointsKind).namespace(ns).get(name));
 }
 
 async function slicesOf(ns: string, service: string): Promise<discoveryv1.EndpointSlice[]> {
@@ -123,7 +94,7 @@ const byIP = (endpoints: discoveryv1.Endpoint[], ip: string): discoveryv1.Endpoi
 
 describe('Endpoints and EndpointSlice controllers against a real apiserver', () => {
   it('track a Service\'s pods through readiness changes and deletion', async () => {
-    const ns = await namespace('ep-web');
+    const ns = await harness.createNamespace('ep-web');
     const svc = await client.resource(Services).namespace(ns).create(webService('web'));
     const ips = ['10.244.1.10', '10.244.1.11', '10.244.2.12'];
     for (const [i, ip] of ips.entries()) {
@@ -180,7 +151,7 @@ describe('Endpoints and EndpointSlice controllers against a real apiserver', () 
   });
 
   it('leave the hand-written Endpoints of a Service without a selector alone', async () => {
-    const ns = await namespace('ep-manual');
+    const ns = await harness.createNamespace('ep-manual');
     await client.resource(Services).namespace(ns).create(webService('external', null));
     const written = await client.resource(EndpointsKind).namespace(ns).create({
       metadata: { name: 'external', labels: { owner: 'me' } },
@@ -202,7 +173,7 @@ describe('Endpoints and EndpointSlice controllers against a real apiserver', () 
   });
 
   it('remove a deleted Service\'s Endpoints and slices', async () => {
-    const ns = await namespace('ep-gone');
+    const ns = await harness.createNamespace('ep-gone');
     await client.resource(Services).namespace(ns).create(webService('gone'));
     await createPod(ns, 'gone-0', { app: 'gone' }, 'node-b');
     await setStatus(ns, 'gone-0', '10.244.2.30', true);
@@ -217,7 +188,7 @@ describe('Endpoints and EndpointSlice controllers against a real apiserver', () 
   });
 
   it('keep an empty placeholder slice for a Service that selects nothing', async () => {
-    const ns = await namespace('ep-empty');
+    const ns = await harness.createNamespace('ep-empty');
     await client.resource(Services).namespace(ns).create(webService('lonely'));
     const placeholder = await waitForSlice(ns, 'lonely', (eps) => eps.length === 0, 'a placeholder slice');
     expect(placeholder.ports ?? []).toEqual([]);

@@ -57,7 +57,7 @@ function world(services: corev1.Service[], pods: corev1.Pod[], nodes: corev1.Nod
   });
   /** The informer catches up with everything written. */
   const catchUp = (): void => {
-    for (const s of slices.list()) slices.remove(s);
+    for (const s of slices.list()) slices.delete(s);
     for (const s of sliceClient.objects.values()) slices.set({ ...s, metadata: { ...s.metadata, namespace: NS } });
   };
   return { controller, pods: podLister, slices, sliceClient, events, queue, catchUp };

@@ -1,31 +1,8 @@
 // Builders and fakes for the Endpoints and EndpointSlice unit tests.
-import type { ApiObject, corev1, IntOrString } from '@minik8s/api';
-import { Indexer, type Lister } from '@minik8s/client';
+import type { corev1, IntOrString } from '@minik8s/api';
+export { FakeLister } from '../../test-support/fake-lister';
 
 export const NS = 'default';
-
-export class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  constructor(objects: readonly T[] = []) {
-    for (const o of objects) this.indexer.set(o);
-  }
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(namespace?: string): T[] {
-    return namespace === undefined ? this.indexer.list() : this.indexer.byIndex('namespace', namespace);
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-  set(obj: T): void {
-    this.indexer.set(obj);
-  }
-  remove(obj: T): void {
-    const ns = obj.metadata?.namespace;
-    this.indexer.delete(ns ? `${ns}/${obj.metadata?.name}` : (obj.metadata?.name ?? ''));
-  }
-}
 
 export const intPort = (intVal: number): IntOrString => ({ type: 0, intVal });
 export const namedPort = (strVal: string): IntOrString => ({ type: 1, strVal });

@@ -1,31 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNotFound, type ApiObject, type corev1, type OwnerReference } from '@minik8s/api';
-import { ApiClient, ConfigMaps, MERGE_PATCH, Namespaces, PriorityClasses, Secrets } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import type { ApiObject, corev1, OwnerReference } from '@minik8s/api';
+import { ConfigMaps, MERGE_PATCH, Namespaces, PriorityClasses, Secrets, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { getOrUndefined } from '../../test-support/get-or-undefined';
 import { newGarbageCollectorController } from './garbage-collector-controller';
-import { startController, type RunningController } from './test-support';
 
 const NS = 'gc';
 const HOLD = 'example.com/hold';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let gc: RunningController | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  harness = await ControllerHarness.start({ factories: [newGarbageCollectorController], options: { concurrentSyncs: 5 }, startControllers: false });
+  client = harness.client;
   await client.resource(Namespaces).create({ metadata: { name: NS } });
-  gc = startController(client, newGarbageCollectorController);
+  await harness.startControllers();
 }, 60_000);
 
 afterAll(async () => {
-  await gc?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 const configMaps = () => client.resource(ConfigMaps).namespace(NS);
@@ -36,15 +31,6 @@ function refTo(owner: ApiObject, kind = 'ConfigMap', apiVersion = 'v1', extra: P
 
 async function configMap(name: string, owners: OwnerReference[] = [], finalizers: string[] = []): Promise<corev1.ConfigMap> {
   return configMaps().create({ metadata: { name, namespace: NS, ownerReferences: owners, finalizers }, data: { v: name } });
-}
-
-async function getOrUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await get();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
 }
 
 async function gone(name: string): Promise<boolean> {
@@ -167,8 +153,7 @@ describe('garbage collector', () => {
   });
 
   it('resumes after a restart from what it lists', async () => {
-    await gc?.stop();
-    gc = undefined;
+    await harness.stopControllers();
     const bg = await configMap('restart-bg-owner');
     await configMap('restart-bg-dep', [refTo(bg)]);
     const orphan = await configMap('restart-orphan-owner');
@@ -183,7 +168,7 @@ describe('garbage collector', () => {
     expect((await configMaps().get('restart-orphan-owner')).metadata?.finalizers).toEqual(['orphan']);
     expect((await configMaps().get('restart-fg-owner')).metadata?.finalizers).toEqual(['foregroundDeletion']);
 
-    gc = startController(client, newGarbageCollectorController);
+    await harness.startControllers();
     await waitGone('restart-bg-dep');
     await waitGone('restart-orphan-owner');
     expect((await configMaps().get('restart-orphan-dep')).metadata?.ownerReferences ?? []).toEqual([]);

@@ -1,54 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type batchv1, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Jobs, MERGE_PATCH, Namespaces, Pods, realClock, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
+import { Jobs, MERGE_PATCH, Pods, type ApiClient, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { newJobController } from './job-controller';
 import { JOB_INDEX_FAILURE_COUNT_ANNOTATION } from './index-policy';
 import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from './job-util';
 import { newTtlAfterFinishedController } from './ttl-after-finished-controller';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void[]> | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-  // A short back-off so a failing Job retries within the test.
-  const controllers: Controller[] = [newJobController(context, { backoffBaseMs: 200, backoffMaxMs: 1000 }), newTtlAfterFinishedController(context)];
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
+  harness = await ControllerHarness.start({
+    // A short back-off so a failing Job retries within the test.
+    factories: [(context) => newJobController(context, { backoffBaseMs: 200, backoffMaxMs: 1000 }), newTtlAfterFinishedController],
+  });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
-}
 
 function job(name: string, spec: batchv1.JobSpec): batchv1.Job {
   return {
@@ -121,7 +94,7 @@ async function waitForCondition(ns: string, name: string, type: string, timeoutM
 
 describe('Job controller against a real apiserver', () => {
   it('runs 3 completions with parallelism 2, never more than 2 active, and completes', async () => {
-    const ns = await namespace('job-basic');
+    const ns = await harness.createNamespace('job-basic');
     const k = kubelet(ns, runThen('Succeeded'));
     try {
       await client.resource(Jobs).namespace(ns).create(job('pi', { completions: 3, parallelism: 2 }));
@@ -147,7 +120,7 @@ describe('Job controller against a real apiserver', () => {
   });
 
   it('fails with BackoffLimitExceeded after backoffLimit 1', async () => {
-    const ns = await namespace('job-fail');
+    const ns = await harness.createNamespace('job-fail');
     const k = kubelet(ns, runThen('Failed'));
     try {
       await client.resource(Jobs).namespace(ns).create(job('bad', { completions: 1, parallelism: 1, backoffLimit: 1 }));
@@ -164,7 +137,7 @@ describe('Job controller against a real apiserver', () => {
   });
 
   it('fails at once on a FailJob pod failure policy rule', async () => {
-    const ns = await namespace('job-pfp');
+    const ns = await harness.createNamespace('job-pfp');
     const k = kubelet(ns, runThen('Failed'));
     try {
       await client.resource(Jobs).namespace(ns).create(
@@ -186,7 +159,7 @@ describe('Job controller against a real apiserver', () => {
   });
 
   it('runs an Indexed Job: index annotation, label, env and completedIndexes', async () => {
-    const ns = await namespace('job-indexed');
+    const ns = await harness.createNamespace('job-indexed');
     const seen = new Map<string, corev1.Pod>();
     const step = runThen('Succeeded');
     const k = kubelet(ns, (pod) => {
@@ -215,7 +188,7 @@ describe('Job controller against a real apiserver', () => {
   });
 
   it('finishes an Indexed Job of 10 completions at parallelism 3 with every index', async () => {
-    const ns = await namespace('job-indexed-10');
+    const ns = await harness.createNamespace('job-indexed-10');
     const k = kubelet(ns, runThen('Succeeded'));
     try {
       await client.resource(Jobs).namespace(ns).create(job('ten', { completions: 10, parallelism: 3, completionMode: 'Indexed' }));
@@ -232,7 +205,7 @@ describe('Job controller against a real apiserver', () => {
   }, 90_000);
 
   it('retries a failing index backoffLimitPerIndex times, then fails the Job with FailedIndexes', async () => {
-    const ns = await namespace('job-per-index');
+    const ns = await harness.createNamespace('job-per-index');
     const ix = (pod: corev1.Pod): string | undefined => pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
     const step = (pod: corev1.Pod): Outcome => (pod.status?.phase === 'Running' ? (ix(pod) === '1' ? 'Failed' : 'Succeeded') : 'Running');
     const k = kubelet(ns, step);
@@ -251,7 +224,7 @@ describe('Job controller against a real apiserver', () => {
   }, 60_000);
 
   it('fails an index at once on a FailIndex rule, and the Job on maxFailedIndexes', async () => {
-    const ns = await namespace('job-fail-index');
+    const ns = await harness.createNamespace('job-fail-index');
     const ix = (pod: corev1.Pod): string | undefined => pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
     // Index 2 fails; the others keep running, so only the failed index can end the Job.
     const k = kubelet(ns, (pod) => (pod.status?.phase === 'Running' && ix(pod) === '2' ? 'Failed' : 'Running'));
@@ -282,7 +255,7 @@ describe('Job controller against a real apiserver', () => {
   }, 60_000);
 
   it('completes on a successPolicy before every index succeeded, through SuccessCriteriaMet', async () => {
-    const ns = await namespace('job-success-policy');
+    const ns = await harness.createNamespace('job-success-policy');
     const ix = (pod: corev1.Pod): string | undefined => pod.metadata?.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
     // Index 0 (the leader) succeeds; the workers never finish on their own.
     const k = kubelet(ns, (pod) => (pod.status?.phase === 'Running' && ix(pod) === '0' ? 'Succeeded' : 'Running'));
@@ -302,7 +275,7 @@ describe('Job controller against a real apiserver', () => {
   }, 60_000);
 
   it('suspends (deleting active pods) and resumes (recreating them, startTime reset)', async () => {
-    const ns = await namespace('job-suspend');
+    const ns = await harness.createNamespace('job-suspend');
     const k = kubelet(ns, () => 'Running');
     const jobs = client.resource(Jobs).namespace(ns);
     const activePods = async (): Promise<corev1.Pod[]> =>
@@ -346,7 +319,7 @@ describe('Job controller against a real apiserver', () => {
   });
 
   it('deletes a finished Job after ttlSecondsAfterFinished', async () => {
-    const ns = await namespace('job-ttl');
+    const ns = await harness.createNamespace('job-ttl');
     const jobs = client.resource(Jobs).namespace(ns);
     // Polling could miss the short window between Complete and the deletion on a busy machine;
     // the watch sees every state the Job passes through.
@@ -374,7 +347,7 @@ describe('Job controller against a real apiserver', () => {
   });
 
   it('fails with DeadlineExceeded after activeDeadlineSeconds', async () => {
-    const ns = await namespace('job-deadline');
+    const ns = await harness.createNamespace('job-deadline');
     const k = kubelet(ns, () => 'Running');
     try {
       await client.resource(Jobs).namespace(ns).create(job('slow', { completions: 1, parallelism: 1, activeDeadlineSeconds: 1 }));

@@ -1,48 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isForbidden, isNotFound, type corev1 } from '@minik8s/api';
-import {
-  ApiClient,
-  EventRecorder,
-  Events,
-  InformerFactory,
-  MERGE_PATCH,
-  Namespaces,
-  Nodes,
-  PersistentVolumeClaims,
-  PersistentVolumes,
-  Pods,
-  realClock,
-  StorageClasses,
-} from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
+import { Events, MERGE_PATCH, Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { persistentVolumeBinderFactory } from '../persistentvolume';
 import { newPvcProtectionController, newPvProtectionController } from '../volume-protection';
 import { CLEANUP_NAMESPACE, cleanupPodName } from './cleanup-pod';
 import { newLocalPathProvisioner } from './local-path-provisioner-controller';
 import { LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER } from './volume-plan';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void[]> | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
+  harness = await ControllerHarness.start({
+    factories: [persistentVolumeBinderFactory, newLocalPathProvisioner, newPvcProtectionController, newPvProtectionController],
+    startControllers: false,
+  });
+  client = harness.client;
   // Two hollow nodes; node-a is cordoned, so Immediate volumes go to node-b.
   for (const [name, unschedulable] of [
     ['node-a', true],
@@ -65,33 +40,15 @@ beforeAll(async () => {
     volumeBindingMode: 'WaitForFirstConsumer',
     allowVolumeExpansion: true,
   });
-  const controllers: Controller[] = [
-    persistentVolumeBinderFactory(context),
-    newLocalPathProvisioner(context),
-    newPvcProtectionController(context),
-    newPvProtectionController(context),
-  ];
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
+  await harness.startControllers();
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 function claim(name: string, storage: string, cls?: string): corev1.PersistentVolumeClaim {
   return { metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } }, storageClassName: cls } };
-}
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
 }
 
 async function waitForBound(ns: string, name: string): Promise<corev1.PersistentVolumeClaim> {
@@ -111,7 +68,7 @@ async function reasonsFor(ns: string, name: string): Promise<string[]> {
 
 describe('local-path provisioner against a real apiserver', () => {
   it('gives a claim of the default class a hostPath volume on a Ready node, at once (Immediate)', async () => {
-    const ns = await namespace('lp-immediate');
+    const ns = await harness.createNamespace('lp-immediate');
     const created = await client.resource(PersistentVolumeClaims).namespace(ns).create(claim('data', '2Gi'));
     // DefaultStorageClass admission filled in the class.
     expect(created.spec?.storageClassName).toBe('local-path');
@@ -141,7 +98,7 @@ describe('local-path provisioner against a real apiserver', () => {
   });
 
   it('waits for the scheduler to pick a node (WaitForFirstConsumer), then provisions there', async () => {
-    const ns = await namespace('lp-wait');
+    const ns = await harness.createNamespace('lp-wait');
     const claims = client.resource(PersistentVolumeClaims).namespace(ns);
     const created = await claims.create(claim('late', '1Gi', 'local-wait'));
     await waitFor(async () => (await reasonsFor(ns, 'late')).includes('WaitForFirstConsumer'), { timeoutMs: 10_000, description: 'WaitForFirstConsumer event' });
@@ -158,7 +115,7 @@ describe('local-path provisioner against a real apiserver', () => {
   });
 
   it('refuses to grow a claim whose class does not allow expansion, and says local paths cannot grow', async () => {
-    const ns = await namespace('lp-resize');
+    const ns = await harness.createNamespace('lp-resize');
     const claims = client.resource(PersistentVolumeClaims).namespace(ns);
     await claims.create(claim('fixed', '1Gi', 'local-path'));
     await waitForBound(ns, 'fixed');
@@ -174,7 +131,7 @@ describe('local-path provisioner against a real apiserver', () => {
   });
 
   it('removes a Delete volume’s directory through a helper pod on its node before the volume goes', async () => {
-    const ns = await namespace('lp-delete');
+    const ns = await harness.createNamespace('lp-delete');
     const claims = client.resource(PersistentVolumeClaims).namespace(ns);
     await claims.create(claim('scratch', '1Gi', 'local-path'));
     const pvName = (await waitForBound(ns, 'scratch')).spec?.volumeName ?? '';

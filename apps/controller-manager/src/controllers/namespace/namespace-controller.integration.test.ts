@@ -1,38 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isForbidden, isNotFound, type corev1 } from '@minik8s/api';
-import { ApiClient, ConfigMaps, MERGE_PATCH, Namespaces, Pods, Secrets } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import { startController, type RunningController } from '../garbage-collector/test-support';
+import { isForbidden, type corev1 } from '@minik8s/api';
+import { ConfigMaps, MERGE_PATCH, Namespaces, Pods, Secrets, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { getOrUndefined } from '../../test-support/get-or-undefined';
 import { newNamespaceController } from './namespace-controller';
 
 const HOLD = 'example.com/hold';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let controller: RunningController | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  controller = startController(client, newNamespaceController);
+  harness = await ControllerHarness.start({ factories: [newNamespaceController], options: { concurrentSyncs: 5 } });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  await controller?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 async function namespaceOrUndefined(name: string): Promise<corev1.Namespace | undefined> {
-  try {
-    return await client.resource(Namespaces).get(name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return getOrUndefined(() => client.resource(Namespaces).get(name));
 }
 
 /** A namespace with configmaps, secrets, unscheduled pods, and one configmap held by a finalizer. */
@@ -105,8 +94,7 @@ describe('namespace controller', () => {
     await client.resource(Namespaces).delete('resumed');
     await waitFor(async () => (await names('resumed')).join() === 'held', { timeoutMs: 15_000, description: 'all but the held configmap to go' });
 
-    await controller?.stop();
-    controller = undefined;
+    await harness.stopControllers();
     await release('resumed');
     await waitFor(async () => (await names('resumed')).length === 0, { timeoutMs: 10_000, description: 'the held configmap to go' });
     // With no controller, the namespace stays terminating.
@@ -114,7 +102,7 @@ describe('namespace controller', () => {
     expect(waiting?.status?.phase).toBe('Terminating');
     expect(waiting?.spec?.finalizers).toEqual(['kubernetes']);
 
-    controller = startController(client, newNamespaceController);
+    await harness.startControllers();
     await waitFor(async () => !(await namespaceOrUndefined('resumed')), { timeoutMs: 15_000, description: 'the namespace to be removed after the restart' });
   }, 60_000);
 

@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { StatusError, type ApiObject, type corev1 } from '@minik8s/api';
-import { Indexer, WorkQueue, type Lister } from '@minik8s/client';
+import { WorkQueue } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
+import { FakeLister } from '../../test-support/fake-lister';
 import { CidrSet } from './cidr-set';
 import { NodeIpamController, type NodeCidrClient } from './node-ipam-controller';
 
 // ---- a fake world: a node cache, the Node API behind it, an event sink ----
-
-class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(): T[] {
-    return this.indexer.list();
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-}
 
 interface PodCidrPatch {
   metadata: { resourceVersion?: string };

@@ -1,58 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Nodes, realClock } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
+import { Nodes, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { parseCidr } from './cidr-set';
 import { newNodeIpamController } from './node-ipam-controller';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let controller: { stop(): Promise<void> } | undefined;
 
 /** A node that had its range before the controller started, as after a controller-manager restart. */
 const PRESET = { name: 'preset', podCIDR: '10.244.0.0/24' };
 
-/** Runs the controller in-process on its own informers, as one controller-manager would. */
-async function startController(): Promise<{ stop(): Promise<void> }> {
-  const informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 3 },
-  };
-  const ipam = newNodeIpamController(context);
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  const abort = new AbortController();
-  const running = ipam.run(abort.signal);
-  return {
-    stop: async () => {
-      abort.abort();
-      await running;
-      await informers.stop();
-    },
-  };
-}
-
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  // Three workers, so nodes created together get their ranges concurrently.
+  harness = await ControllerHarness.start({ factories: [newNodeIpamController], options: { concurrentSyncs: 3 }, startControllers: false });
+  client = harness.client;
   await client.resource(Nodes).create({ metadata: { name: PRESET.name }, spec: { podCIDR: PRESET.podCIDR } });
-  controller = await startController();
+  await harness.startControllers();
 }, 60_000);
 
 afterAll(async () => {
-  await controller?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 async function createNode(name: string): Promise<void> {
@@ -90,10 +59,10 @@ describe('node IPAM controller against a real apiserver', () => {
   });
 
   it('rebuilds what is used after a restart, and frees a deleted node\'s range', async () => {
-    await controller?.stop();
+    await harness.stopControllers();
     const freed = (await client.resource(Nodes).get('n2')).spec?.podCIDR;
     await client.resource(Nodes).delete('n2');
-    controller = await startController();
+    await harness.startControllers();
     // A fresh allocator starts from the first range again, skips every one nodes hold, and so
     // hands out the range n2 had (all lower ones are held) and the next unused one.
     await Promise.all(['r1', 'r2'].map(createNode));

@@ -12,7 +12,7 @@ const NOT_READY = 'node.kubernetes.io/not-ready';
 const HEALTHY = { Ready: 'True', MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False' };
 
 function world() {
-  const clock = new FakeClock();
+  const clock = new FakeClock(T0);
   const cluster = new FakeCluster(clock);
   const events = new FakeEvents();
   const queue = new WorkQueue<string>();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlreadyExists, isNotFound, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, Events, InformerFactory, Leases, Namespaces, Nodes, Pods, realClock } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
+import { isAlreadyExists, type corev1 } from '@minik8s/api';
+import { Events, Leases, Namespaces, Nodes, Pods, realClock, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { getOrUndefined } from '../../test-support/get-or-undefined';
 import { formatTime, NODE_LEASE_NAMESPACE } from './node-health';
 import { newNodeLifecycleControllers } from './node-lifecycle';
 
@@ -12,12 +12,8 @@ const EVICTION_MS = 2_000;
 const NS = 'lifecycle';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void> | undefined;
 
 // ---- a stand-in kubelet per node: renews the Lease, and posts Ready when the node says otherwise ----
 
@@ -79,12 +75,7 @@ async function runningPod(name: string, nodeName: string, tolerations?: corev1.T
 }
 
 async function getPod(name: string): Promise<corev1.Pod | undefined> {
-  try {
-    return await client.resource(Pods).namespace(NS).get(name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return getOrUndefined(() => client.resource(Pods).namespace(NS).get(name));
 }
 
 const podReady = (pod: corev1.Pod | undefined): string | undefined => pod?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
@@ -92,9 +83,12 @@ const isEvicted = (pod: corev1.Pod | undefined): boolean => !pod || !!pod.metada
 const taintKeys = (node: corev1.Node): string[] => (node.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  harness = await ControllerHarness.start({
+    factories: [newNodeLifecycleControllers],
+    options: { nodeMonitorGracePeriodMs: GRACE_MS, podEvictionTimeoutMs: EVICTION_MS },
+    startControllers: false,
+  });
+  client = harness.client;
   for (const name of [NS, NODE_LEASE_NAMESPACE]) {
     await client
       .resource(Namespaces)
@@ -106,31 +100,13 @@ beforeAll(async () => {
   await registerNode('steady');
   await registerNode('flaky');
   kubelets = runKubelets(stopKubelets.signal);
-
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: GRACE_MS, podEvictionTimeoutMs: EVICTION_MS, concurrentSyncs: 3 },
-  };
-  const controller = newNodeLifecycleControllers(context);
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = controller.run(stop.signal);
+  await harness.startControllers();
 }, 60_000);
 
 afterAll(async () => {
   stopKubelets.abort();
   await kubelets;
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 describe('node lifecycle controller against a real apiserver', () => {

@@ -3,14 +3,14 @@ import type { corev1 } from '@minik8s/api';
 import { WorkQueue } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import { TaintEvictionController } from './taint-eviction-controller';
-import { FakeClock, FakeCluster, FakeEvents, FakeRequeue, readyPod } from './test-support';
+import { FakeClock, FakeCluster, FakeEvents, FakeRequeue, readyPod, T0 } from './test-support';
 
 const EVICTION_TIMEOUT = 300_000;
 const UNREACHABLE: corev1.Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2024-05-01T12:00:00Z' };
 const NOT_READY: corev1.Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' };
 
 function world() {
-  const clock = new FakeClock();
+  const clock = new FakeClock(T0);
   const cluster = new FakeCluster(clock);
   const events = new FakeEvents();
   const requeue = new FakeRequeue();

@@ -1,37 +1,15 @@
 // Fakes for the node lifecycle unit tests: caches, the Node and Pod APIs behind them, a clock.
 import { StatusError, type ApiObject, type coordinationv1, type corev1 } from '@minik8s/api';
-import { Indexer, keyOf, type Clock, type Lister } from '@minik8s/client';
+import { keyOf } from '@minik8s/client';
+import { FakeClock } from '../../test-support/fake-clock';
+import { FakeLister } from '../../test-support/fake-lister';
 import type { DelayedRequeue } from './delayed-requeue';
 import { formatTime, NODE_LEASE_NAMESPACE } from './node-health';
 import { POD_NODE_NAME_INDEX } from './node-lifecycle-controller';
 
+export { FakeClock, FakeLister };
+
 export const T0 = Date.parse('2024-05-01T12:00:00Z');
-
-export class FakeClock implements Clock {
-  constructor(public t = T0) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(): Promise<void> {
-    // Tests drive time with advance(); nothing waits.
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
-export class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(namespace?: string): T[] {
-    return namespace === undefined ? this.indexer.list() : this.indexer.byIndex('namespace', namespace);
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-}
 
 export class FakeEvents {
   events: { kind?: string; name?: string; type: string; reason: string; message: string }[] = [];

@@ -1,85 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type corev1 } from '@minik8s/api';
-import {
-  ApiClient,
-  EventRecorder,
-  Events,
-  InformerFactory,
-  MERGE_PATCH,
-  Namespaces,
-  PersistentVolumeClaims,
-  PersistentVolumes,
-  Pods,
-  realClock,
-  StorageClasses,
-} from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
-import { newPersistentVolumeBinder } from './pv-binder-controller';
+import { Events, MERGE_PATCH, Namespaces, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { persistentVolumeBinderFactory } from './pv-binder-controller';
 import { RECYCLER_NAMESPACE, recyclerPodName, SCRUB_SCRIPT } from './recycler-pod';
 import { newPvcProtectionController, newPvProtectionController } from '../volume-protection';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void[]> | undefined;
-/** The binder runs apart, so a test can restart it. */
-let binderStop = new AbortController();
-let binderInformers: InformerFactory | undefined;
-let binderRunning: Promise<void> | undefined;
-
-function contextFor(factory: InformerFactory): ControllerContext {
-  return {
-    client,
-    informers: factory,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-}
-
-/** A binder as a freshly started controller-manager has it: its own caches, nothing remembered. */
-async function startBinder(): Promise<void> {
-  binderStop = new AbortController();
-  binderInformers = new InformerFactory(client);
-  const binder = newPersistentVolumeBinder(contextFor(binderInformers));
-  binderInformers.start();
-  expect(await binderInformers.waitForCacheSync(10_000)).toBe(true);
-  binderRunning = binder.run(binderStop.signal);
-}
-
-async function stopBinder(): Promise<void> {
-  binderStop.abort();
-  await binderRunning;
-  await binderInformers?.stop();
-}
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context = contextFor(informers);
-  // The apiserver puts the protection finalizers on every claim and volume; these let them go.
-  const controllers: Controller[] = [newPvcProtectionController(context), newPvProtectionController(context)];
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
-  await startBinder();
+  harness = await ControllerHarness.start({
+    // The apiserver puts the protection finalizers on every claim and volume; these let them go.
+    factories: [persistentVolumeBinderFactory, newPvcProtectionController, newPvProtectionController],
+  });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await stopBinder();
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 function volume(name: string, storage: string, opts: { reclaim?: string; cls?: string; source?: corev1.PersistentVolumeSpec } = {}): corev1.PersistentVolume {
@@ -240,9 +180,9 @@ describe('Recycle reclaim policy', () => {
     expect((await pvs().get('pv-recycle')).status?.phase).toBe('Released');
 
     // The controller-manager restarts while the recycler runs: the new one carries on with that pod.
-    await stopBinder();
+    await harness.stopControllers();
     await finishRecycler(pod, 'Succeeded');
-    await startBinder();
+    await harness.startControllers();
 
     const available = await waitForPhase('pv-recycle', 'Available');
     expect(available.spec?.claimRef).toBeUndefined();

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { StatusError, type ApiObject, type corev1 } from '@minik8s/api';
-import { Indexer, keyOf, realClock, type Clock, type Lister } from '@minik8s/client';
+import { StatusError, type corev1 } from '@minik8s/api';
+import { keyOf, realClock } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
+import { FakeClock } from '../../test-support/fake-clock';
+import { FakeLister } from '../../test-support/fake-lister';
 import { PodGcController, type PodGcSettings } from './pod-gc-controller';
 import { OUT_OF_SERVICE_TAINT } from './pod-gc-plan';
 
@@ -9,32 +11,6 @@ import { OUT_OF_SERVICE_TAINT } from './pod-gc-plan';
 
 const T0 = Date.parse('2024-05-01T12:00:00Z');
 const QUARANTINE_MS = 40_000;
-
-class FakeClock implements Clock {
-  constructor(public t = T0) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(_ms: number, _signal?: AbortSignal): Promise<void> {
-    // Tests drive time with advance(); nothing waits.
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
-class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(): T[] {
-    return this.indexer.list();
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-}
 
 /**
  * The apiserver: pods live in the cache (writes land at once, as a watch would deliver them);
@@ -134,7 +110,7 @@ class FakeCluster {
   };
 }
 
-function setup(settings: PodGcSettings = {}, clock = new FakeClock()): { cluster: FakeCluster; clock: FakeClock; gc: PodGcController } {
+function setup(settings: PodGcSettings = {}, clock = new FakeClock(T0)): { cluster: FakeCluster; clock: FakeClock; gc: PodGcController } {
   const cluster = new FakeCluster();
   const gc = new PodGcController({
     quarantineMs: QUARANTINE_MS,
@@ -345,7 +321,7 @@ describe('PodGcController: scheduling', () => {
 
   it('runs a pass every period until stopped', async () => {
     // A clock that really waits, so the ticker does not spin.
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     clock.sleep = (ms: number, signal?: AbortSignal) => realClock.sleep(ms, signal);
     const { cluster, gc } = setup({ terminatedPodThreshold: 1, gcPeriodMs: 10 }, clock);
     const stop = new AbortController();

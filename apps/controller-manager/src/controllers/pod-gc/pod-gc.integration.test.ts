@@ -1,22 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNotFound, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Namespaces, Nodes, Pods, realClock, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
-import { newPodGcController } from './pod-gc-controller';
+import type { corev1 } from '@minik8s/api';
+import { Namespaces, Nodes, Pods, realClock, type ApiClient, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { getOrUndefined } from '../../test-support/get-or-undefined';
+import { podGcControllerFactoryWith } from './pod-gc-controller';
 
 const NS = 'podgc';
 const GC_PERIOD_MS = 200;
 const QUARANTINE_MS = 1_000;
 const THRESHOLD = 3;
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void> | undefined;
 
 async function createNode(name: string): Promise<void> {
   await client.resource(Nodes).create({ metadata: { name }, spec: {} });
@@ -31,12 +27,7 @@ async function boundPod(name: string, nodeName: string): Promise<corev1.Pod> {
 }
 
 async function getPod(name: string): Promise<corev1.Pod | undefined> {
-  try {
-    return await client.resource(Pods).namespace(NS).get(name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return getOrUndefined(() => client.resource(Pods).namespace(NS).get(name));
 }
 
 async function podNames(prefix: string): Promise<string[]> {
@@ -45,35 +36,19 @@ async function podNames(prefix: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  harness = await ControllerHarness.start({
+    factories: [podGcControllerFactoryWith({ terminatedPodThreshold: THRESHOLD, gcPeriodMs: GC_PERIOD_MS, quarantineMs: QUARANTINE_MS })],
+    startControllers: false,
+  });
+  client = harness.client;
   await client.resource(Namespaces).create({ metadata: { name: NS } });
   await createNode('keeper');
   await createNode('doomed');
-
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 3 },
-  };
-  const controller = newPodGcController(context, { terminatedPodThreshold: THRESHOLD, gcPeriodMs: GC_PERIOD_MS, quarantineMs: QUARANTINE_MS });
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = controller.run(stop.signal);
+  await harness.startControllers();
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 describe('pod garbage collector against a real apiserver', () => {

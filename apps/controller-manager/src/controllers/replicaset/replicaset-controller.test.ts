@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StatusError, type ApiObject, type appsv1, type corev1, type OwnerReference } from '@minik8s/api';
-import { Indexer, keyOf, WorkQueue, type Clock, type Lister } from '@minik8s/client';
+import { keyOf, WorkQueue, type Clock } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
 import type { PodControl } from '../../shared/pod-control';
 import { podFromTemplate } from '../../shared/pod-control';
+import { FakeLister } from '../../test-support/fake-lister';
 import { ReplicaController, slowStartBatch, type OwnerClient } from './replicaset-controller';
 import { replicaSetKind, replicationControllerKind, type ReplicatedKind, type ReplicatedObject } from './replicated-kind';
 
@@ -14,25 +15,6 @@ const NS = 'default';
 
 function iso(msAgo: number): string {
   return new Date(NOW - msAgo).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  constructor(objects: T[] = []) {
-    for (const o of objects) this.indexer.set(o);
-  }
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(namespace?: string): T[] {
-    return namespace === undefined ? this.indexer.list() : this.indexer.byIndex('namespace', namespace);
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-  set(obj: T): void {
-    this.indexer.set(obj);
-  }
 }
 
 interface Create {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { appsv1, corev1 } from '@minik8s/api';
-import { Events, MERGE_PATCH, Namespaces, Pods, ReplicaSets, ReplicationControllers, type ApiClient } from '@minik8s/client';
+import { Events, MERGE_PATCH, Pods, ReplicaSets, ReplicationControllers, type ApiClient } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { getControllerOf } from '../../shared/controller-ref';
 import { ControllerHarness } from '../../test-support/controller-harness';
@@ -19,11 +19,6 @@ afterAll(async () => {
 });
 
 const TEMPLATE_SPEC: corev1.PodSpec = { containers: [{ name: 'web', image: 'nginx:1.27' }] };
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
-}
 
 function replicaSet(name: string, replicas: number, labels: Record<string, string>, minReadySeconds = 0): appsv1.ReplicaSet {
   return {
@@ -61,7 +56,7 @@ async function markReady(pod: corev1.Pod): Promise<void> {
 
 describe('ReplicaSet controller against a real apiserver', () => {
   it('creates 3 pods, replaces a deleted one, and scales down to 1', async () => {
-    const ns = await namespace('rs-basic');
+    const ns = await harness.createNamespace('rs-basic');
     const rsClient = client.resource(ReplicaSets).namespace(ns);
     const rs = await rsClient.create(replicaSet('web', 3, { app: 'web' }));
     const uid = rs.metadata?.uid;
@@ -103,7 +98,7 @@ describe('ReplicaSet controller against a real apiserver', () => {
   });
 
   it('releases a pod relabelled out of its selector and replaces it', async () => {
-    const ns = await namespace('rs-release');
+    const ns = await harness.createNamespace('rs-release');
     const rs = await client.resource(ReplicaSets).namespace(ns).create(replicaSet('web', 2, { app: 'web' }));
     const uid = rs.metadata?.uid;
     const [first] = await waitForOwned(ns, uid, 2, '2 pods');
@@ -125,7 +120,7 @@ describe('ReplicaSet controller against a real apiserver', () => {
   });
 
   it('adopts a matching orphan instead of creating a pod', async () => {
-    const ns = await namespace('rs-adopt');
+    const ns = await harness.createNamespace('rs-adopt');
     await client.resource(Pods).namespace(ns).create({ metadata: { name: 'orphan', labels: { app: 'web' } }, spec: TEMPLATE_SPEC });
     const rs = await client.resource(ReplicaSets).namespace(ns).create(replicaSet('web', 2, { app: 'web' }));
     const uid = rs.metadata?.uid;
@@ -138,7 +133,7 @@ describe('ReplicaSet controller against a real apiserver', () => {
   });
 
   it('counts ready pods, and available ones after minReadySeconds', async () => {
-    const ns = await namespace('rs-ready');
+    const ns = await harness.createNamespace('rs-ready');
     const rsClient = client.resource(ReplicaSets).namespace(ns);
     const rs = await rsClient.create(replicaSet('web', 2, { app: 'web' }, 2));
     const pods = await waitForOwned(ns, rs.metadata?.uid, 2, '2 pods');
@@ -159,7 +154,7 @@ describe('ReplicaSet controller against a real apiserver', () => {
 
 describe('ReplicationController controller against a real apiserver', () => {
   it('creates, replaces, adopts, releases and scales like a ReplicaSet', async () => {
-    const ns = await namespace('rc-basic');
+    const ns = await harness.createNamespace('rc-basic');
     const pods = client.resource(Pods).namespace(ns);
     await pods.create({ metadata: { name: 'orphan', labels: { app: 'legacy' } }, spec: TEMPLATE_SPEC });
     const rcClient = client.resource(ReplicationControllers).namespace(ns);

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Services, realClock } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
+import { Services, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { newServiceLbController } from './service-lb-controller';
 
 // The controller in-process against a real apiserver: the status it writes passes the
 // apiserver's validation, and addresses follow Services through create, type change and delete.
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let stop: (() => Promise<void>) | undefined;
 const NS = 'default';
 
 const ingress = async (name: string): Promise<string[]> =>
@@ -23,35 +20,12 @@ function lb(name: string, extra: corev1.ServiceSpec = {}): corev1.Service {
 }
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  const informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2, loadBalancerIPRange: '192.168.90.10-192.168.90.11' },
-  };
-  const controller = newServiceLbController(context);
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  const abort = new AbortController();
-  const running = controller.run(abort.signal);
-  stop = async () => {
-    abort.abort();
-    await running;
-    await informers.stop();
-  };
+  harness = await ControllerHarness.start({ factories: [newServiceLbController], options: { loadBalancerIPRange: '192.168.90.10-192.168.90.11' } });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  await stop?.();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 describe('service-lb against a real apiserver', () => {

@@ -1,55 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNotFound, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Namespaces, realClock, ServiceAccounts } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { ControllerContext } from '../../controller';
+import type { corev1 } from '@minik8s/api';
+import { Namespaces, realClock, ServiceAccounts, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
+import { getOrUndefined } from '../../test-support/get-or-undefined';
 import { newServiceAccountsController } from './serviceaccounts-controller';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void> | undefined;
 
 async function getAccount(namespace: string, name = 'default'): Promise<corev1.ServiceAccount | undefined> {
-  try {
-    return await client.resource(ServiceAccounts).namespace(namespace).get(name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return getOrUndefined(() => client.resource(ServiceAccounts).namespace(namespace).get(name));
 }
 
 const hasDefault = (namespace: string): (() => Promise<corev1.ServiceAccount | undefined>) => () => getAccount(namespace);
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 3 },
-  };
-  const controller = newServiceAccountsController(context);
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = controller.run(stop.signal);
+  harness = await ControllerHarness.start({ factories: [newServiceAccountsController] });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 describe('service account controller against a real apiserver', () => {

@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { StatusError, type ApiObject, type corev1 } from '@minik8s/api';
-import { Indexer, type Lister } from '@minik8s/client';
+import { StatusError, type corev1 } from '@minik8s/api';
 import { silentLogger } from '@minik8s/logging';
+import { FakeLister } from '../../test-support/fake-lister';
 import { DEFAULT_SERVICE_ACCOUNTS, serviceAccountsToCreate, ServiceAccountsController } from './serviceaccounts-controller';
-
-class FakeLister<T extends ApiObject> implements Lister<T> {
-  readonly indexer = new Indexer<T>();
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
-  }
-  list(): T[] {
-    return this.indexer.list();
-  }
-  byIndex(index: string, value: string): T[] {
-    return this.indexer.byIndex(index, value);
-  }
-}
 
 function namespace(name: string, phase?: string, deleting = false): corev1.Namespace {
   return {

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { appsv1, corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, MERGE_PATCH, Namespaces, PersistentVolumeClaims, Pods, realClock, StatefulSets } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
+import { MERGE_PATCH, PersistentVolumeClaims, Pods, StatefulSets, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { statefulSetControllerFactory } from './statefulset-controller';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void[]> | undefined;
+const stopKubelet = new AbortController();
 let kubelet: Promise<void> | undefined;
 
 /** What the fake kubelet saw: first uid per pod name, recreations, and readiness times. */
@@ -60,39 +56,16 @@ async function kubeletLoop(signal: AbortSignal): Promise<void> {
 }
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-  const controllers: Controller[] = [statefulSetControllerFactory(context)];
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
-  kubelet = kubeletLoop(stop.signal);
+  harness = await ControllerHarness.start({ factories: [statefulSetControllerFactory] });
+  client = harness.client;
+  kubelet = kubeletLoop(stopKubelet.signal);
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
+  stopKubelet.abort();
   await kubelet;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
-
-async function namespace(name: string): Promise<string> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-  return name;
-}
 
 function statefulSet(name: string, replicas: number, opts: { image?: string; claims?: boolean; partition?: number } = {}): appsv1.StatefulSet {
   return {
@@ -142,7 +115,7 @@ describe('StatefulSet controller against a real apiserver', () => {
   const ns = 'sts-basic';
 
   it('creates web-0, web-1, web-2 in order, each after its predecessor is Ready, with claims', async () => {
-    await namespace(ns);
+    await harness.createNamespace(ns);
     await client.resource(StatefulSets).namespace(ns).create(statefulSet('web', 3, { claims: true }));
     const pods = await waitForReadyPods(ns, ['web-0', 'web-1', 'web-2'], '3 ready pods');
 
@@ -214,7 +187,7 @@ describe('StatefulSet controller against a real apiserver', () => {
   });
 
   it('rolls an image change web-2, web-1, web-0, each after the previous is Ready', async () => {
-    const rollNs = await namespace('sts-roll');
+    const rollNs = await harness.createNamespace('sts-roll');
     await client.resource(StatefulSets).namespace(rollNs).create(statefulSet('web', 3));
     await waitForReadyPods(rollNs, ['web-0', 'web-1', 'web-2'], '3 ready pods');
     const initial = await waitForStatus(rollNs, 'web', (s) => s.readyReplicas === 3, 'ready');
@@ -237,7 +210,7 @@ describe('StatefulSet controller against a real apiserver', () => {
   });
 
   it('with partition 2 only updates web-2', async () => {
-    const partNs = await namespace('sts-partition');
+    const partNs = await harness.createNamespace('sts-partition');
     const sets = client.resource(StatefulSets).namespace(partNs);
     await sets.create(statefulSet('web', 3, { partition: 2 }));
     await waitForReadyPods(partNs, ['web-0', 'web-1', 'web-2'], '3 ready pods');
@@ -253,7 +226,7 @@ describe('StatefulSet controller against a real apiserver', () => {
   });
 
   it('Parallel creates all pods at once and sets claim owners for the retention policy', async () => {
-    const parNs = await namespace('sts-parallel');
+    const parNs = await harness.createNamespace('sts-parallel');
     const sets = client.resource(StatefulSets).namespace(parNs);
     const spec = statefulSet('db', 2, { image: 'busybox:never-ready', claims: true });
     spec.spec = { ...spec.spec, podManagementPolicy: 'Parallel', persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' } };
@@ -276,7 +249,7 @@ describe('StatefulSet controller against a real apiserver', () => {
   });
 
   it('waits on a never-ready pod in OrderedReady mode', async () => {
-    const stuckNs = await namespace('sts-stuck');
+    const stuckNs = await harness.createNamespace('sts-stuck');
     await client.resource(StatefulSets).namespace(stuckNs).create(statefulSet('web', 2, { image: 'busybox:never-ready' }));
     await waitFor(async () => (await livePods(stuckNs)).length === 1, { timeoutMs: 10_000, description: 'web-0 created' });
     await new Promise((r) => setTimeout(r, 1500));

@@ -1,46 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound, type corev1 } from '@minik8s/api';
-import { ApiClient, EventRecorder, InformerFactory, Namespaces, PersistentVolumeClaims, PersistentVolumes, Pods, realClock } from '@minik8s/client';
-import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
-import type { Controller, ControllerContext } from '../../controller';
+import { Namespaces, PersistentVolumeClaims, PersistentVolumes, Pods, type ApiClient } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
+import { ControllerHarness } from '../../test-support/controller-harness';
 import { persistentVolumeBinderFactory } from '../persistentvolume';
 import { PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER } from './in-use';
 import { newPvcProtectionController, newPvProtectionController } from './volume-protection-controller';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let harness: ControllerHarness;
 let client: ApiClient;
-let informers: InformerFactory;
-const stop = new AbortController();
-let running: Promise<void[]> | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
-  informers = new InformerFactory(client);
-  const context: ControllerContext = {
-    client,
-    informers,
-    recorder: (component) => new EventRecorder(client, { component, host: 'integration-test' }),
-    logger: silentLogger(),
-    clock: realClock,
-    options: { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000, concurrentSyncs: 2 },
-  };
-  const controllers: Controller[] = [persistentVolumeBinderFactory(context), newPvcProtectionController(context), newPvProtectionController(context)];
-  informers.start();
-  expect(await informers.waitForCacheSync(10_000)).toBe(true);
-  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
+  harness = await ControllerHarness.start({ factories: [persistentVolumeBinderFactory, newPvcProtectionController, newPvProtectionController] });
+  client = harness.client;
 }, 60_000);
 
 afterAll(async () => {
-  stop.abort();
-  await running;
-  await informers?.stop();
-  client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await harness?.stop();
 });
 
 function pod(name: string, claimName: string): corev1.Pod {
