@@ -69,6 +69,8 @@ export interface WatchResult {
   after: WatchCounts;
   /** Deliveries whose resourceVersion was not above the watcher's previous one. */
   outOfOrder: number;
+  /** Events whose full decode (one checking watcher per thread) disagreed with what was timed. */
+  malformed: number;
   phases: PhaseResult[];
 }
 
@@ -210,14 +212,14 @@ export async function runWatch(ctx: BenchContext, options: WatchOptions): Promis
 
     const phases: PhaseResult[] = [];
     for (const phase of options.phases) phases.push(await runPhase(ctx, api, namespace, pool, watchers, phase));
-    const outOfOrder = (await pool.status()).outOfOrder;
+    const { outOfOrder, malformed } = await pool.status();
 
     await pool.close();
     let after = await counts(ctx);
     await waitFor(async () => ((after = await counts(ctx)).apiWatchers ?? 0) <= (before.apiWatchers ?? 0), { timeoutMs: 10_000, intervalMs: 100 }).catch(
       () => undefined,
     );
-    return { options, kinds: ctx.scheme.all().length, openMs, before, during, after, outOfOrder, phases };
+    return { options, kinds: ctx.scheme.all().length, openMs, before, during, after, outOfOrder, malformed, phases };
   } finally {
     await pool.close();
   }

@@ -85,6 +85,7 @@ export class WatcherPool {
       size: all.reduce((sum, s) => sum + s.size, 0),
       minPerWatcher: Math.min(...all.map((s) => s.minPerWatcher)),
       outOfOrder: all.reduce((sum, s) => sum + s.outOfOrder, 0),
+      malformed: all.reduce((sum, s) => sum + s.malformed, 0),
     };
   }
 

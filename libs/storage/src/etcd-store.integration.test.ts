@@ -9,10 +9,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => etcd?.stop());
 
-// One endpoint takes the hand-encoded grpc-js path; the same endpoint twice makes the store use
+// One endpoint takes the hand-encoded HTTP/2 path; the same endpoint twice makes the store use
 // the etcd3 client, so both transports answer the same checks.
 const transports = [
-  { name: 'grpc-js with hand-encoded messages', hosts: () => etcd.endpoint },
+  { name: 'HTTP/2 with hand-encoded messages', hosts: () => etcd.endpoint },
   { name: 'the etcd3 client', hosts: () => [etcd.endpoint, etcd.endpoint] },
 ];
 

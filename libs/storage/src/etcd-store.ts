@@ -92,7 +92,7 @@ export function prefixEnd(prefix: string): Buffer {
  */
 export class EtcdStore {
   readonly client: Etcd3;
-  /** Reads and transactions, the calls of every API request: straight on grpc-js where it can. */
+  /** Reads and transactions, the calls of every API request: straight on HTTP/2 where it can. */
   private readonly kv: KvTransport;
 
   constructor(options: IOptions) {
@@ -108,7 +108,7 @@ export class EtcdStore {
       faultHandling: { host: () => noop, global: noop, ...options.faultHandling },
     });
     const address = GrpcKv.addressFor(options);
-    this.kv = address ? new GrpcKv(address, grpcOptions) : new Etcd3Kv(this.client);
+    this.kv = address ? new GrpcKv(address) : new Etcd3Kv(this.client);
   }
 
   async get(key: string): Promise<KeyValue | undefined> {

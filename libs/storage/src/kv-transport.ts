@@ -1,4 +1,3 @@
-import { Client, credentials, Metadata, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import type { Etcd3, IKeyValue, IOptions } from 'etcd3';
 import {
   decodeRangeResponse,
@@ -11,6 +10,7 @@ import {
   type WireRangeResponse,
   type WireTxnResponse,
 } from './etcd-kv-wire';
+import { GrpcUnaryHttp2 } from './grpc-unary-http2';
 
 export interface RangeCall {
   key: Buffer;
@@ -34,28 +34,20 @@ export interface KvTransport {
   close(): void;
 }
 
-function identity(bytes: Buffer): Buffer {
-  return bytes;
-}
-
 /**
- * KV calls straight on one grpc-js channel with hand-encoded messages (see etcd-kv-wire.ts).
- * Errors keep grpc-js's message ("14 UNAVAILABLE: ...", etcd's "mvcc: required revision has
- * been compacted"), which the store translates.
+ * KV calls straight on one HTTP/2 connection with hand-encoded messages (see etcd-kv-wire.ts and
+ * grpc-unary-http2.ts). Errors read as grpc-js's ("14 UNAVAILABLE: ...", etcd's "mvcc: required
+ * revision has been compacted"), which the store translates.
  */
 export class GrpcKv implements KvTransport {
-  private readonly client: Client;
+  private readonly client: GrpcUnaryHttp2;
 
-  constructor(address: string, options: ChannelOptions) {
-    this.client = new Client(address, credentials.createInsecure(), options);
+  constructor(address: string) {
+    this.client = new GrpcUnaryHttp2(address);
   }
 
   private call(method: string, request: Buffer): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
-      this.client.makeUnaryRequest<Buffer, Buffer>(method, identity, identity, request, new Metadata(), {}, (err: ServiceError | null, res?: Buffer) =>
-        err || !res ? reject(err ?? new Error(`${method}: empty response`)) : resolve(res),
-      );
-    });
+    return this.client.call(method, request);
   }
 
   async range(call: RangeCall): Promise<WireRangeResponse> {
