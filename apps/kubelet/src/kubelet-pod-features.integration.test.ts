@@ -358,7 +358,9 @@ describe.skipIf(!existsSync(REGISTRY_BIN))('imagePullSecrets against a registry 
     const pod = await f.waitForPod('private-pull', (p) => statusOf(p, 'c')?.ready === true, { timeoutMs: 60_000 });
     expect(statusOf(pod, 'c')?.image).toBe(image);
     const pulled = await waitForEvent('private-pull', 'Pulled');
-    expect(pulled.message).toBe(`Successfully pulled image "${image}"`);
+    expect(pulled.message).toMatch(/^Successfully pulled image "[^"]+" in \S+ \(\S+ including waiting\)\. Image size: \d+ bytes\.$/);
+    expect(pulled.message).toContain(`"${image}"`);
+    expect(pulled.involvedObject?.fieldPath).toBe('spec.containers{c}');
     await f.pods().delete('anonymous-pull', { gracePeriodSeconds: 0 });
   });
 });

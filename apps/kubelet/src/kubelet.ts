@@ -10,6 +10,7 @@ import { admitPod } from './pod/admission';
 import { CONFIG_HASH_ANNOTATION, CONFIG_MIRROR_ANNOTATION, isMirrorPod, mirrorPodFor, readStaticPods } from './pod/static-pods';
 import { VolumeManager } from './pod/volumes';
 import { PodWorkers } from './pod-workers';
+import { containerFieldPath } from './events/field-path';
 import { ProberManager } from './prober/prober-manager';
 import type { ContainerRuntime } from './runtime/container-runtime';
 import { DockerRuntime, dockerFromHost } from './runtime/docker-runtime';
@@ -54,6 +55,8 @@ export interface KubeletConfig {
   runtime?: ContainerRuntime;
   /** Labels added to every Docker object the kubelet makes (tests clean up by them). */
   dockerLabels?: Record<string, string>;
+  /** Container starts the engine runs at once (0 or unset: twice the CPUs). */
+  maxParallelContainerStarts?: number;
   nodeStatusUpdateIntervalMs?: number;
   leaseRenewIntervalMs?: number;
   leaseDurationSeconds?: number;
@@ -102,6 +105,7 @@ export class Kubelet {
         podInfraImage: config.podInfraImage,
         networkName: config.podNetworkName,
         extraLabels: config.dockerLabels,
+        maxParallelStarts: config.maxParallelContainerStarts,
         logger: this.logger,
       });
     mkdirSync(config.rootDir, { recursive: true });
@@ -135,9 +139,9 @@ export class Kubelet {
     this.prober = new ProberManager(this.runtime, {
       logger: this.logger,
       clock: this.clock,
-      onUnhealthy: (uid, _container, _type, message) => {
+      onUnhealthy: (uid, container, _type, message) => {
         const pod = this.podInformer.list().find((p) => p.metadata?.uid === uid);
-        if (pod) void recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', message);
+        if (pod) void recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', message, containerFieldPath(pod, container));
       },
       onChange: (uid, container, type, ok) => {
         if (!ok && type === 'liveness') {

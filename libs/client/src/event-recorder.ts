@@ -31,7 +31,11 @@ export class EventRecorder {
     this.clock = options.clock ?? realClock;
   }
 
-  async event(obj: ApiObject, type: EventType, reason: string, message: string): Promise<void> {
+  /**
+   * `fieldPath` names the part of the object the event is about, as Kubernetes' kubelet says
+   * `spec.containers{NAME}` for a container's events.
+   */
+  async event(obj: ApiObject, type: EventType, reason: string, message: string, fieldPath?: string): Promise<void> {
     const meta = obj.metadata ?? {};
     const namespace = meta.namespace || 'default';
     const info = this.client.scheme.forKind(obj.apiVersion ?? '', obj.kind ?? '');
@@ -42,9 +46,11 @@ export class EventRecorder {
       namespace: meta.namespace,
       uid: meta.uid,
       resourceVersion: meta.resourceVersion,
+      ...(fieldPath ? { fieldPath } : {}),
     };
-    // One event object per object, reason and message, so repeats aggregate.
-    const digest = createHash('sha256').update(`${meta.uid}/${type}/${reason}/${message}`).digest('hex').slice(0, 16);
+    // One event object per object (and part of it), reason and message, so repeats aggregate.
+    const key = fieldPath ? `${meta.uid}/${fieldPath}/${type}/${reason}/${message}` : `${meta.uid}/${type}/${reason}/${message}`;
+    const digest = createHash('sha256').update(key).digest('hex').slice(0, 16);
     const name = `${meta.name ?? 'unknown'}.${digest}`;
     const events = this.client.resource(Events).namespace(namespace);
     const now = this.clock.now();

@@ -22,6 +22,7 @@ import { formatResolvConf, hostsFileFor, resolvConfFor, type DnsSettings } from 
 import { graceAfterPreStop, runLifecycleHook } from './lifecycle-hooks';
 import { VolumeMountError } from './volume-payloads';
 import { credentialsFor } from './pull-secrets';
+import { containerFieldPath } from '../events/field-path';
 
 /** How soon a pod whose volumes could not be mounted tries again. */
 const MOUNT_RETRY_MS = 2_000;
@@ -66,6 +67,16 @@ export interface ProbeResults {
 
 function podRef(pod: corev1.Pod): PodRef {
   return { uid: pod.metadata?.uid ?? '', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default' };
+}
+
+/** A pull's duration as the kubelet's Pulled event prints it (Go's Duration, truncated to the millisecond). */
+function pullDuration(ms: number): string {
+  const whole = Math.max(0, Math.floor(ms));
+  if (whole === 0) return '0s';
+  if (whole < 1000) return `${whole}ms`;
+  const minutes = Math.floor(whole / 60_000);
+  const seconds = ((whole % 60_000) / 1000).toFixed(3).replace(/\.?0+$/, '');
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
 }
 
 function podDesc(pod: corev1.Pod): string {
@@ -126,9 +137,11 @@ export class KubeletPodSyncer implements PodSyncer {
     return m;
   }
 
-  private event(pod: corev1.Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  /** An event about the pod, or with `container` about that container of it (its fieldPath). */
+  private event(pod: corev1.Pod, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
     if (!this.options.recorder) return;
-    void this.options.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
+    const fieldPath = container === undefined ? undefined : containerFieldPath(pod, container);
+    void this.options.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath);
   }
 
   /** Pods this kubelet accepted; the others are refused once (OutOfpods, ...). */
@@ -304,7 +317,7 @@ export class KubeletPodSyncer implements PodSyncer {
           reason: 'CrashLoopBackOff',
           message: `back-off ${formatDuration(delay)} restarting failed container=${name} pod=${podDesc(pod)}`,
         });
-        this.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+        this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${podDesc(pod)}`, name);
         return Math.max(1, this.crashBackoff.remaining(key, finishedAt));
       }
       this.crashBackoff.next(key, finishedAt);
@@ -363,15 +376,15 @@ export class KubeletPodSyncer implements PodSyncer {
       }
       const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerConfigError';
       reasons.set(name, { reason, message: (err as Error).message });
-      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`, name);
       return undefined;
     }
 
     try {
       const id = await this.runtime.createContainer(sandboxId, config);
-      this.event(pod, 'Normal', 'Created', `Created container ${name}`);
+      this.event(pod, 'Normal', 'Created', `Created container ${name}`, name);
       await this.runtime.startContainer(id);
-      this.event(pod, 'Normal', 'Started', `Started container ${name}`);
+      this.event(pod, 'Normal', 'Started', `Started container ${name}`, name);
       reasons.delete(name);
       this.options.logger?.debug({ pod: podDesc(pod), container: name, id: id.slice(0, 12), restartCount: start.restartCount }, 'started container');
       const postStart = c.lifecycle?.postStart;
@@ -379,8 +392,8 @@ export class KubeletPodSyncer implements PodSyncer {
         const failure = await runLifecycleHook(postStart, { runtime: this.runtime, pod, container: c, containerId: id, podIP, timeoutMs: POST_START_TIMEOUT_MS });
         if (failure) {
           // As the kubelet: the container is killed and restarts (with back-off) per the restart policy.
-          this.event(pod, 'Warning', 'FailedPostStartHook', failure.message);
-          this.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+          this.event(pod, 'Warning', 'FailedPostStartHook', failure.message, name);
+          this.event(pod, 'Normal', 'Killing', 'FailedPostStartHook', name);
           await this.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
         }
       }
@@ -388,7 +401,7 @@ export class KubeletPodSyncer implements PodSyncer {
     } catch (err) {
       const reason = err instanceof RuntimeError ? err.reason : 'RunContainerError';
       reasons.set(name, { reason, message: (err as Error).message });
-      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+      this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`, name);
       // The next restart of this container backs off like a crash.
       return reason === 'RunContainerError' ? 0 : undefined;
     }
@@ -452,26 +465,33 @@ export class KubeletPodSyncer implements PodSyncer {
     const image = c.image ?? '';
     const policy = pullPolicyOf(c);
     const present = await (lookup ?? this.runtime.imageStatus(image));
-    if (policy === 'Never') {
-      if (present) return 0;
+    if (policy === 'Never' || (present && policy === 'IfNotPresent')) {
+      if (present) {
+        this.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, name);
+        return 0;
+      }
       const message = `Container image "${image}" is not present with pull policy of Never`;
       reasons.set(name, { reason: 'ErrImageNeverPull', message });
-      this.event(pod, 'Warning', 'ErrImageNeverPull', message);
+      this.event(pod, 'Warning', 'ErrImageNeverPull', message, name);
+      this.event(pod, 'Warning', 'Failed', 'Error: ErrImageNeverPull', name);
       return undefined;
     }
-    if (present && policy === 'IfNotPresent') return 0;
     const key = `${pod.metadata?.uid}/${name}/${image}`;
     const last = this.imageFailures.get(key);
     if (last !== undefined && this.imageBackoff.isInBackOffSince(key, last)) {
       if (present) return 0;
       reasons.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      this.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, name);
+      this.event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', name);
       return Math.max(1, this.imageBackoff.remaining(key, last));
     }
     try {
-      this.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
-      await this.runtime.pullImage(image, await this.pullCredentials(pod, image));
+      this.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, name);
+      const started = this.clock.now();
+      const pulled = await this.runtime.pullImage(image, await this.pullCredentials(pod, image));
       this.imageFailures.delete(key);
-      this.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
+      const took = pullDuration(this.clock.now() - started);
+      this.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${pulled.size} bytes.`, name);
       return 0;
     } catch (err) {
       const now = this.clock.now();
@@ -479,12 +499,13 @@ export class KubeletPodSyncer implements PodSyncer {
       this.imageFailures.set(key, now);
       // Without a registry, Always still runs what the engine has (and says so in an event).
       if (present) {
-        this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}"; using the local image: ${(err as Error).message}`);
+        this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}"; using the local image: ${(err as Error).message}`, name);
         return 0;
       }
       const message = (err as Error).message;
       reasons.set(name, { reason: 'ErrImagePull', message });
-      this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`, name);
+      this.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull', name);
       return Math.max(1, this.imageBackoff.remaining(key, now));
     }
   }
@@ -521,7 +542,7 @@ export class KubeletPodSyncer implements PodSyncer {
    * signal, then SIGKILL when the rest of the grace period runs out.
    */
   private async killContainer(pod: corev1.Pod, c: ContainerStatus, grace: number, sandboxes: readonly SandboxStatus[], message?: string): Promise<void> {
-    this.event(pod, 'Normal', 'Killing', message ?? `Stopping container ${c.name}`);
+    this.event(pod, 'Normal', 'Killing', message ?? `Stopping container ${c.name}`, c.name);
     const specs = c.kind === 'init' ? pod.spec?.initContainers : pod.spec?.containers;
     const spec = specs?.find((s) => s.name === c.name);
     const preStop = spec?.lifecycle?.preStop;
@@ -530,7 +551,7 @@ export class KubeletPodSyncer implements PodSyncer {
       const started = this.clock.now();
       const podIP = pod.spec?.hostNetwork ? this.options.nodeIP : (sandboxes.find((s) => s.id === c.sandboxId)?.ip ?? '');
       const failure = await runLifecycleHook(preStop, { runtime: this.runtime, pod, container: spec, containerId: c.id, podIP, timeoutMs: grace * 1000 });
-      if (failure) this.event(pod, 'Warning', 'FailedPreStopHook', failure.message);
+      if (failure) this.event(pod, 'Warning', 'FailedPreStopHook', failure.message, c.name);
       timeout = graceAfterPreStop(grace, this.clock.now() - started);
     }
     await this.runtime.stopContainer(c.id, timeout);
