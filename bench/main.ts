@@ -24,7 +24,7 @@ const SUITES: Record<string, { description: string; run(args: readonly string[])
     run: runNetworkSuite,
   },
   'pod-startup': {
-    description: 'a real kubelet on Docker: create → Running/Ready for 1, 10, 30 pods vs. the same containers via dockerode (--pods=1,10,30, --pod-cidr=CIDR)',
+    description: 'a real kubelet on Docker: create → Running/Ready for 1, 10, 30 pods vs. the same containers via dockerode (--pods=1,10,30, --pod-cidr=CIDR, --max-parallel-container-starts=N, --trace-docker, --timeline=FILE)',
     run: runPodStartupSuite,
   },
 };

@@ -38,3 +38,51 @@ describe('DockerRuntime.pullImage', () => {
     expect(seen).toEqual([bad, undefined]);
   });
 });
+
+describe('DockerRuntime container starts', () => {
+  it('asks the engine for at most maxParallelStarts starts at once', async () => {
+    const runtime = new DockerRuntime({ nodeName: 'n', podInfraImage: 'pause', maxParallelStarts: 1 });
+    const started: string[] = [];
+    const release: (() => void)[] = [];
+    vi.spyOn(runtime.docker, 'getContainer').mockImplementation(
+      (id: string) =>
+        ({
+          start: () =>
+            new Promise<void>((resolve) => {
+              started.push(id);
+              release.push(resolve);
+            }),
+        }) as unknown as Docker.Container,
+    );
+    const first = runtime.startContainer('a');
+    const second = runtime.startContainer('b');
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a']);
+    release[0]();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a', 'b']);
+    release[1]();
+    await second;
+  });
+});
+
+describe('DockerRuntime.runPodSandbox', () => {
+  it('pulls the pause image only when the create finds it missing, then creates the sandbox', async () => {
+    const runtime = new DockerRuntime({ nodeName: 'n', podInfraImage: 'minik8s/pause:3.9' });
+    const sandbox = { id: 'sandbox-1', start: vi.fn(async () => undefined), remove: vi.fn() };
+    const create = vi
+      .spyOn(runtime.docker, 'createContainer')
+      .mockRejectedValueOnce(Object.assign(new Error('No such image: minik8s/pause:3.9'), { statusCode: 404 }))
+      .mockResolvedValue(sandbox as unknown as Docker.Container);
+    const status = vi.spyOn(runtime, 'imageStatus').mockResolvedValue(undefined);
+    const pull = vi.spyOn(runtime, 'pullImage').mockResolvedValue({ id: 'sha256:p', repoTags: ['minik8s/pause:3.9'], repoDigests: [], size: 1 });
+    const config = { pod: { uid: 'u', name: 'p', namespace: 'default' }, attempt: 0, hostname: 'p', hostNetwork: false, hostPID: false, hostIPC: false, extraHosts: [], terminationGracePeriodSeconds: 30 };
+    await expect(runtime.runPodSandbox(config)).resolves.toBe('sandbox-1');
+    expect([create.mock.calls.length, status.mock.calls.length, pull.mock.calls.length, sandbox.start.mock.calls.length]).toEqual([2, 1, 1, 1]);
+
+    // With the image there, a sandbox is one create and one start: no image lookup.
+    await runtime.runPodSandbox(config);
+    expect([create.mock.calls.length, status.mock.calls.length]).toEqual([3, 1]);
+  });
+});

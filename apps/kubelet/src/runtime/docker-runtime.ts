@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from '@minik8s/logging';
@@ -30,6 +31,7 @@ import {
   TYPE_CONTAINER,
   TYPE_SANDBOX,
 } from './labels';
+import { StartLimiter } from './start-limiter';
 
 export interface DockerRuntimeOptions {
   /** unix:///var/run/docker.sock (default) or tcp://host:port. */
@@ -40,7 +42,14 @@ export interface DockerRuntimeOptions {
   networkName?: string;
   /** Added to every container and network this runtime makes (tests label what they create). */
   extraLabels?: Record<string, string>;
+  /** Container starts the engine runs at once (see StartLimiter); default twice the CPUs. */
+  maxParallelStarts?: number;
   logger?: Logger;
+}
+
+/** The default bound on starts in flight: twice the CPUs, enough to keep the engine busy while one start waits on I/O. */
+export function defaultMaxParallelStarts(): number {
+  return 2 * Math.max(1, cpus().length);
 }
 
 /** A dockerode connection from a DOCKER_HOST-style URL. */
@@ -94,6 +103,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly podInfraImage: string;
   private readonly extraLabels: Record<string, string>;
   private readonly logger?: Logger;
+  private readonly starts: StartLimiter;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = dockerFromHost(options.dockerHost);
@@ -102,6 +112,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.networkName = options.networkName ?? `minik8s-${options.nodeName}`;
     this.extraLabels = options.extraLabels ?? {};
     this.logger = options.logger;
+    this.starts = new StartLimiter(options.maxParallelStarts || defaultMaxParallelStarts());
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -158,15 +169,6 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  /** Images known to be present (the pause image): not inspected again before every sandbox. */
-  private readonly presentImages = new Set<string>();
-
-  private async ensureLocalImage(image: string): Promise<void> {
-    if (this.presentImages.has(image)) return;
-    if (!(await this.imageStatus(image))) await this.pullImage(image);
-    this.presentImages.add(image);
-  }
-
   /**
    * Creates a container under its dockershim name. A container of that name left by an earlier
    * attempt that failed halfway is removed on the 409 only, which saves a round trip per start.
@@ -182,7 +184,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async runPodSandbox(config: SandboxConfig): Promise<string> {
-    await this.ensureLocalImage(this.podInfraImage);
+    // The pause image is looked for (and pulled) only when the create says it is missing: one
+    // round trip less for each of the first pods after a start.
     const name = containerName(config.pod, SANDBOX_CONTAINER_NAME, config.attempt);
     const labels = {
       ...(config.labels ?? {}),
@@ -194,14 +197,13 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       container = await this.createNamed(this.sandboxOptions(name, labels, config));
     } catch (err) {
-      // The pause image was removed since it was last seen.
+      // No pause image (yet, or removed since).
       if (statusCode(err) !== 404) throw err;
-      this.presentImages.delete(this.podInfraImage);
-      await this.ensureLocalImage(this.podInfraImage);
+      if (!(await this.imageStatus(this.podInfraImage))) await this.pullImage(this.podInfraImage);
       container = await this.createNamed(this.sandboxOptions(name, labels, config));
     }
     try {
-      await container.start();
+      await this.starts.run('sandbox', () => container.start());
     } catch (err) {
       await container.remove({ force: true }).catch(() => undefined);
       throw new RuntimeError('CreatePodSandboxError', `failed to start sandbox container for pod "${config.pod.name}": ${errorMessage(err)}`);
@@ -304,7 +306,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async startContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).start();
+      await this.starts.run('container', () => this.docker.getContainer(id).start());
     } catch (err) {
       if (statusCode(err) === 304) return;
       throw new RuntimeError('RunContainerError', errorMessage(err));
