@@ -33,6 +33,11 @@ export class TestCluster {
     return this.controlPlane.address;
   }
 
+  /** The apiserver's health and metrics endpoint (`/metrics`, `/readyz`). */
+  get healthUrl(): string {
+    return this.controlPlane.apiserver.healthUrl;
+  }
+
   get configPath(): string {
     return join(this.dir, 'config');
   }

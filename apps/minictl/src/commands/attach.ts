@@ -6,9 +6,11 @@ import { UsageError } from '../args';
 import type { Command } from '../context';
 import { CliError } from '../errors';
 import { applyExitStatus, QUIET_FLAG, setupTerminal, STDIN_FLAG, TTY_FLAG, upgradeError } from './stdio-session';
-import { CONTAINER_FLAG, pickContainer, resolvePod, withPodStreams } from './stream-target';
+import { choosePod, objectArg, podRunningTimeout, podRunningTimeoutFlag } from './pod-choice';
+import { mostActiveFirst } from './pod-order';
+import { CONTAINER_FLAG, pickContainer, withPodStreams } from './stream-target';
 
-const FLAGS: FlagDef[] = [CONTAINER_FLAG, QUIET_FLAG, STDIN_FLAG, TTY_FLAG];
+const FLAGS: FlagDef[] = [CONTAINER_FLAG, podRunningTimeoutFlag('1m0s'), QUIET_FLAG, STDIN_FLAG, TTY_FLAG];
 
 const USAGE = `Attach to a process that is already running inside an existing container.
 
@@ -24,6 +26,9 @@ Examples:
   # and sends stdout/stderr from 'bash' back to the client
   minictl attach mypod -c ruby-container -i -t
 
+  # Get output from the first pod of a replica set named nginx
+  minictl attach rs/nginx
+
 Usage:
   minictl attach (POD | TYPE/NAME) -c CONTAINER [options]
 `;
@@ -36,12 +41,17 @@ export const attachCommand: Command = {
   async run(ctx) {
     const args = ctx.args.positionals;
     if (args.length === 0) throw new UsageError('at least 1 argument is required for attach');
-    if (args.length > 1) throw new UsageError('expected POD, TYPE/NAME, or TYPE NAME, (at most 2 arguments) saw 2: ' + JSON.stringify(args));
-    const pod = await resolvePod(ctx, args[0]);
+    if (args.length > 2) throw new CliError(`expected POD, TYPE/NAME, or TYPE NAME, (at most 2 arguments) saw ${args.length}: [${args.join(' ')}]`);
+    const timeoutMs = podRunningTimeout(ctx, true);
+    const { info, name } = objectArg(ctx, args);
+    const pod = await choosePod(ctx, info, name, { order: mostActiveFirst, timeoutMs, waitForStart: true });
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot attach a container in a completed pod; current phase is ${phase}`);
-    const container = pickContainer(ctx, pod, ctx.args.string('container'));
-    const spec = (pod.spec?.containers ?? []).find((c) => c.name === container);
+    const given = ctx.args.string('container');
+    const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])];
+    if (given && !all.some((c) => c.name === given)) throw new CliError(`cannot attach to the container: container ${given} not found in pod ${pod.metadata?.name}`);
+    const container = pickContainer(ctx, pod, given, ctx.args.bool('quiet'));
+    const spec = all.find((c) => c.name === container);
     const terminal = setupTerminal(ctx, { name: container, tty: spec?.tty ?? false });
     if (terminal.stdin && terminal.tty && !ctx.args.bool('quiet')) ctx.err("If you don't see a command prompt, try pressing enter.\n");
     try {

@@ -6,11 +6,13 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { posix, resolve as resolvePath, dirname, basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { corev1 } from '@minik8s/api';
 import type { ExitStatus, PodStreams } from '@minik8s/client';
 import { UsageError, type FlagDef } from '../args';
 import type { Command, CommandContext } from '../context';
 import { CliError } from '../errors';
-import { CONTAINER_FLAG, pickContainer, resolvePod, withPodStreams } from './stream-target';
+import { resolveKind } from '../resources';
+import { CONTAINER_FLAG, pickContainer, withPodStreams } from './stream-target';
 
 const FLAGS: FlagDef[] = [
   CONTAINER_FLAG,
@@ -138,11 +140,10 @@ export const cpCommand: Command = {
     const remoteSpec = src.local ? dest : src;
     if (remoteSpec.local) throw new CliError('one of src or dest must be a remote file specification');
     const namespace = remoteSpec.namespace ?? ctx.namespace;
-    const podsInfo = ctx.scheme.resolve('pods');
-    if (!podsInfo) throw new CliError('the server doesn\'t have a resource type "pods"');
-    const pod = remoteSpec.namespace
-      ? await ctx.client().get(podsInfo, namespace, remoteSpec.pod).then((p) => p as Awaited<ReturnType<typeof resolvePod>>)
-      : await resolvePod(ctx, remoteSpec.pod);
+    // kubectl cp execs into the pod by name: no workloads and no waiting.
+    const pod = (await ctx.client().get(resolveKind(ctx.scheme, 'pods'), namespace, remoteSpec.pod)) as corev1.Pod;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
     const remote: Remote = { namespace, pod: pod.metadata?.name ?? remoteSpec.pod, container: pickContainer(ctx, pod, ctx.args.string('container')) };
     await withPodStreams(ctx, (streams) =>
       src.local ? copyToPod(ctx, streams, src.path, remote, remoteSpec.path) : copyFromPod(ctx, streams, remote, remoteSpec.path, dest.path),

@@ -5,9 +5,11 @@ import { UsageError, type FlagDef } from '../args';
 import type { Command } from '../context';
 import { CliError } from '../errors';
 import { applyExitStatus, QUIET_FLAG, setupTerminal, STDIN_FLAG, TTY_FLAG, upgradeError } from './stdio-session';
-import { CONTAINER_FLAG, pickContainer, resolvePod, withPodStreams } from './stream-target';
+import { choosePod, objectArg, podRunningTimeout, podRunningTimeoutFlag } from './pod-choice';
+import { mostActiveFirst } from './pod-order';
+import { CONTAINER_FLAG, pickContainer, withPodStreams } from './stream-target';
 
-const FLAGS: FlagDef[] = [CONTAINER_FLAG, QUIET_FLAG, STDIN_FLAG, TTY_FLAG];
+const FLAGS: FlagDef[] = [CONTAINER_FLAG, podRunningTimeoutFlag('1m0s'), QUIET_FLAG, STDIN_FLAG, TTY_FLAG];
 
 const USAGE = `Execute a command in a container.
 
@@ -22,8 +24,11 @@ Examples:
   # and sends stdout/stderr from 'bash' back to the client
   minictl exec mypod -c ruby-container -i -t -- bash -il
 
-  # Get output from running 'date' command from the first pod of the deployment mydeployment
+  # Get output from running 'date' command from the first pod of the deployment mydeployment, using the first container by default
   minictl exec deploy/mydeployment -- date
+
+  # Get output from running 'date' command from the first pod of the service myservice, using the first container by default
+  minictl exec svc/myservice -- date
 
 Usage:
   minictl exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]
@@ -43,10 +48,12 @@ export const execCommand: Command = {
     if (dash === -1 && args.length > 1) throw new CliError('exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead');
     const command = args.slice(1);
     if (command.length === 0) throw new CliError('you must specify at least one command for the container');
-    const pod = await resolvePod(ctx, args[0]);
+    const timeoutMs = podRunningTimeout(ctx, true);
+    const { info, name } = objectArg(ctx, args.slice(0, 1));
+    const pod = await choosePod(ctx, info, name, { order: mostActiveFirst, timeoutMs, waitForStart: true });
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
-    const container = pickContainer(ctx, pod, ctx.args.string('container'));
+    const container = pickContainer(ctx, pod, ctx.args.string('container'), ctx.args.bool('quiet'));
     const terminal = setupTerminal(ctx);
     try {
       const status = await withPodStreams(ctx, (streams) =>

@@ -9,8 +9,9 @@ import { CliError } from '../errors';
 import { resolveKind } from '../resources';
 import { parseDuration } from './delete';
 import { SELECTOR_FLAG } from './get';
-import { firstPodForLogs } from './logs-target';
-import { byteStdio, CONTAINER_FLAG, pickContainer, podSelectorOf, withPodStreams } from './stream-target';
+import { choosePod, objectArg, podRunningTimeout, podRunningTimeoutFlag } from './pod-choice';
+import { byLogging } from './pod-order';
+import { byteStdio, CONTAINER_FLAG, pickContainer, withPodStreams } from './stream-target';
 
 const FLAGS: FlagDef[] = [
   { name: 'all-containers', type: 'bool', description: 'Get all containers\' logs in the pod(s).' },
@@ -20,7 +21,7 @@ const FLAGS: FlagDef[] = [
   { name: 'limit-bytes', type: 'int', default: 0, description: 'Maximum bytes of logs to return. Defaults to no limit.' },
   { name: 'max-log-requests', type: 'int', default: 5, description: 'Specify maximum number of concurrent logs to follow when using by a selector. Defaults to 5.' },
   { name: 'prefix', type: 'bool', description: 'Prefix each log line with the log source (pod name and container name)' },
-  { name: 'pod-running-timeout', type: 'string', default: '20s', description: 'The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running' },
+  podRunningTimeoutFlag('20s'),
   { name: 'previous', short: 'p', type: 'bool', description: 'If true, print the logs for the previous instance of the container in a pod if it exists.' },
   SELECTOR_FLAG,
   { name: 'since', type: 'string', description: 'Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. Only one of since-time / since may be used.' },
@@ -115,34 +116,6 @@ function prefixer(prefix: string, write: (data: Buffer) => void): { push(data: B
   };
 }
 
-/** --pod-running-timeout in milliseconds: how long `logs TYPE/NAME` waits for the workload's first pod. */
-function podRunningTimeout(ctx: CommandContext): number {
-  const text = ctx.args.string('pod-running-timeout');
-  let ms: number;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    throw new CliError(`invalid argument "${text}" for "--pod-running-timeout" flag: time: invalid duration "${text}"`);
-  }
-  if (ms <= 0) throw new CliError('--pod-running-timeout must be higher than zero');
-  return ms;
-}
-
-/**
- * The pod `arg` names: a pod (`name` or `pod/name`), or the pod of a workload (`deploy/web`,
- * `job/hello`, `svc/web`) that kubectl would read, waited for when it has none yet.
- */
-async function podFor(ctx: CommandContext, arg: string, timeoutMs: number): Promise<corev1.Pod> {
-  const pods = resolveKind(ctx.scheme, 'pods');
-  const slash = arg.indexOf('/');
-  const info = slash < 0 ? pods : resolveKind(ctx.scheme, arg.slice(0, slash));
-  const name = slash < 0 ? arg : arg.slice(slash + 1);
-  if (info === pods) return (await ctx.client().get(pods, ctx.namespace, name)) as corev1.Pod;
-  const { pod, count } = await firstPodForLogs(ctx, await podSelectorOf(ctx, info, name), timeoutMs);
-  if (count > 1) ctx.err(`Found ${count} pods, using pod/${pod.metadata?.name}\n`);
-  return pod;
-}
-
 async function sources(ctx: CommandContext, timeoutMs: number): Promise<LogSource[]> {
   const args = ctx.args.positionals;
   const selector = ctx.args.string('selector');
@@ -172,7 +145,8 @@ async function sources(ctx: CommandContext, timeoutMs: number): Promise<LogSourc
     throw new UsageError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command");
   }
   if (args.length > 2) throw new UsageError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'");
-  const pod = await podFor(ctx, args[0], timeoutMs);
+  const { info, name } = objectArg(ctx, args.slice(0, 1));
+  const pod = await choosePod(ctx, info, name, { order: byLogging, timeoutMs, announce: true, selectorError: 'cannot get the logs from' });
   return containersOf(pod, () => pickContainer(ctx, pod, given)).map((c) => ({ pod, container: c }));
 }
 

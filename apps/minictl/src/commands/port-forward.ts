@@ -7,9 +7,13 @@ import type { PodStreams } from '@minik8s/client';
 import { UsageError, type FlagDef } from '../args';
 import type { Command, CommandContext } from '../context';
 import { CliError } from '../errors';
-import { resolvePod, withPodStreams } from './stream-target';
+import { choosePod, objectArg, podRunningTimeout, podRunningTimeoutFlag } from './pod-choice';
+import { mostActiveFirst } from './pod-order';
+import { translateServicePort } from './service-ports';
+import { withPodStreams } from './stream-target';
 
 const FLAGS: FlagDef[] = [
+  podRunningTimeoutFlag('1m0s'),
   { name: 'address', type: 'stringArray', default: ['localhost'], description: 'Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a value. When localhost is supplied, kubectl will try to bind on both 127.0.0.1 and ::1 and will fail if neither of these addresses are available to bind.' },
 ];
 
@@ -22,6 +26,12 @@ const USAGE = `Forward one or more local ports to a pod.
 Examples:
   # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in the pod
   minictl port-forward pod/mypod 5000 6000
+
+  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in a pod selected by the deployment
+  minictl port-forward deployment/mydeployment 5000 6000
+
+  # Listen on port 8443 locally, forwarding to the targetPort of the service's port named "https" in a pod selected by the service
+  minictl port-forward service/myservice 8443:https
 
   # Listen on port 8888 locally, forwarding to 5000 in the pod
   minictl port-forward pod/mypod 8888:5000
@@ -115,9 +125,13 @@ export const portForwardCommand: Command = {
   async run(ctx) {
     const [target, ...specs] = ctx.args.positionals;
     if (!target || specs.length === 0) throw new UsageError('TYPE/NAME and list of ports are required for port-forward');
-    const pod = await resolvePod(ctx, target);
+    const timeoutMs = podRunningTimeout(ctx, true);
+    const { info, name } = objectArg(ctx, [target]);
+    const pod = await choosePod(ctx, info, name, { order: mostActiveFirst, timeoutMs, waitForStart: true });
     if (pod.status?.phase !== 'Running') throw new CliError(`unable to forward port because pod is not running. Current status=${pod.status?.phase ?? 'Unknown'}`);
-    const mappings = specs.map((s) => parsePortMapping(s, pod));
+    // A Service's ports are its own: each leads to its targetPort on the pod.
+    const svc = info.group === '' && info.kind === 'Service' ? ((await ctx.client().get(info, ctx.namespace, name)) as corev1.Service) : undefined;
+    const mappings = specs.map((s) => parsePortMapping(svc ? translateServicePort(s, svc, pod) : s, pod));
     const addresses = ctx.args.strings('address').flatMap((a) => a.split(',')).filter(Boolean);
     await withPodStreams(ctx, async (streams) => {
       const servers: Server[] = [];

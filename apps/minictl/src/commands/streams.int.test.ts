@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
-import { ApiClient, Pods } from '@minik8s/client';
+import { ApiClient, Deployments, Pods } from '@minik8s/client';
 import { buildBusyboxImage, buildPauseImage, ensureDockerEngine, freePort, removeDockerObjectsByLabel, TEST_LABEL, waitFor } from '@minik8s/testing';
 import { MINICTL_BIN, REPO_ROOT, TestCluster } from '../test-support';
 
@@ -240,4 +240,127 @@ spec:
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('minictl exec, attach and port-forward: the pod they pick, and waiting for it to run', () => {
+  const pods = () => client.resource(Pods).namespace('default');
+  let steadyWatchers = 0;
+
+  /** How many watches of pods the apiserver serves now (its apiserver_registered_watchers gauge). */
+  async function podWatchers(): Promise<number> {
+    const text = await (await fetch(`${cluster.healthUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('apiserver_registered_watchers{') && l.includes('resource="pods"'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  /** Runs minictl, and `then` once minictl is seen watching pods (beyond the kubelet's own watches). */
+  async function whileWatching(args: string[], then: () => Promise<unknown>): Promise<{ code: number; stdout: string; stderr: string }> {
+    // An earlier minictl's watch may take a moment to be let go.
+    await waitFor(async () => (await podWatchers()) === steadyWatchers, { timeoutMs: 20_000, intervalMs: 100, description: 'only the kubelet watching pods' });
+    const running = cluster.minictl(args);
+    await waitFor(async () => (await podWatchers()) > steadyWatchers, { timeoutMs: 30_000, intervalMs: 100, description: 'minictl watching pods' });
+    await then();
+    return running;
+  }
+
+  function unboundPod(name: string, labels: Record<string, string> = {}): corev1.Pod {
+    return {
+      metadata: { name, namespace: 'default', labels },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: busybox, imagePullPolicy: 'Never', command: ['sh', '-c', 'while true; do sleep 1; done'] }],
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    // The kubelet's own watches of pods, with no minictl running.
+    steadyWatchers = await podWatchers();
+  }, 30_000);
+
+  it("exec deploy/NAME picks the workload's running pod, not a pending one", async () => {
+    await client.resource(Deployments).namespace('default').create({
+      metadata: { name: 'shell-deploy', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'shell' } }, template: { metadata: { labels: { app: 'shell' } }, spec: { containers: [{ name: 'main', image: busybox }] } } },
+    });
+    // Newer, and on no node: kubectl's order puts the running pod first all the same.
+    await pods().create(unboundPod('shell-pending', { app: 'shell' }));
+    try {
+      expect(await cluster.minictl(['exec', 'deploy/shell-deploy', '-c', 'main', '--', 'hostname'])).toEqual({ code: 0, stdout: 'shell\n', stderr: '' });
+      // attach takes TYPE NAME too; its Running pod is the same one (its main container allocated no TTY).
+      const attached = await cluster.minictl(['attach', 'deployment', 'shell-deploy', '-c', 'nope']);
+      expect(attached).toEqual({ code: 1, stdout: '', stderr: 'error: cannot attach to the container: container nope not found in pod shell\n' });
+    } finally {
+      await pods().delete('shell-pending', { gracePeriodSeconds: 0 });
+    }
+  }, 60_000);
+
+  it("port-forward svc/NAME forwards the Service's port to its targetPort on the picked pod", async () => {
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: shell-web}\nspec: {selector: {app: shell}, ports: [{name: web, port: 80, targetPort: http}]}\n';
+    expect((await cluster.minictl(['apply', '-f', cluster.file('shell-web.yaml', svc)])).code).toBe(0);
+    const local = await freePort();
+    const abort = new AbortController();
+    let out = '';
+    const forwarding = cluster.minictl(['port-forward', 'svc/shell-web', `${local}:web`], { signal: abort.signal, stdout: { write: (t) => void (out += t) } });
+    await waitFor(async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), { timeoutMs: 20_000, description: 'listening' });
+    const body = await new Promise<string>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: local, path: '/', agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(body).toBe('served\n');
+    abort.abort();
+    expect((await forwarding).code).toBe(0);
+  }, 60_000);
+
+  it('exec into a pending pod waits for it to run, then runs the command', async () => {
+    await pods().create(unboundPod('late'));
+    try {
+      // Bound to the node (and so started by its kubelet) only once minictl is waiting for it.
+      const result = await whileWatching(['exec', 'late', '--pod-running-timeout=3m', '--', 'echo', 'ran'], () => client.bind('default', 'late', node));
+      expect(result).toEqual({ code: 0, stdout: 'ran\n', stderr: '' });
+    } finally {
+      await pods().delete('late', { gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  }, 240_000);
+
+  it("gives up after --pod-running-timeout with kubectl's message for the pod's state", async () => {
+    await pods().create(unboundPod('never'));
+    try {
+      let started = Date.now();
+      const exec = await cluster.minictl(['exec', 'never', '--pod-running-timeout=2s', '--', 'true']);
+      expect(exec).toEqual({ code: 1, stdout: '', stderr: 'Error from server (BadRequest): pod never does not have a host assigned\n' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+      started = Date.now();
+      const forward = await cluster.minictl(['port-forward', 'pod/never', '--pod-running-timeout=1s', '8080']);
+      expect(forward).toEqual({ code: 1, stdout: '', stderr: 'error: unable to forward port because pod is not running. Current status=Pending\n' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      // A workload without pods: kubectl's GetFirstPod times out.
+      const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: nobody}\nspec: {selector: {app: nobody}, ports: [{port: 80}]}\n';
+      expect((await cluster.minictl(['apply', '-f', cluster.file('nobody.yaml', svc)])).code).toBe(0);
+      expect(await cluster.minictl(['attach', 'svc/nobody', '--pod-running-timeout=1s'])).toEqual({ code: 1, stdout: '', stderr: 'error: timed out waiting for the condition\n' });
+      expect(await cluster.minictl(['exec', 'never', '--pod-running-timeout=0', '--', 'true'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: "error: --pod-running-timeout must be higher than zero\nSee 'minictl exec --help' for usage.\n",
+      });
+    } finally {
+      await pods().delete('never', { gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  }, 120_000);
+
+  it("refuses to exec into a completed pod with kubectl's message, also when it completes while waited for", async () => {
+    const done = await pods().create(unboundPod('done'));
+    try {
+      const result = await whileWatching(['exec', 'done', '--', 'true'], () => pods().updateStatus({ ...done, status: { ...done.status, phase: 'Succeeded' } }));
+      expect(result).toEqual({ code: 1, stdout: '', stderr: 'error: cannot exec into a container in a completed pod; current phase is Succeeded\n' });
+      // Already completed: refused at once, by exec and by attach.
+      expect((await cluster.minictl(['exec', 'done', '--', 'true'])).stderr).toBe('error: cannot exec into a container in a completed pod; current phase is Succeeded\n');
+      expect((await cluster.minictl(['attach', 'done'])).stderr).toBe('error: cannot attach a container in a completed pod; current phase is Succeeded\n');
+    } finally {
+      await pods().delete('done', { gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  }, 120_000);
 });
