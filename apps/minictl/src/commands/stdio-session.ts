@@ -28,7 +28,7 @@ export function setupTerminal(ctx: CommandContext, attachTo?: { name: string; tt
   let tty = ctx.args.bool('tty') && stdin;
   if (tty && attachTo && !attachTo.tty) {
     // Attach shares the container's terminal: there is none unless its spec asked for one.
-    if (!ctx.args.bool('quiet')) ctx.err(`Unable to use a TTY - container ${attachTo.name} did not allocate one\n`);
+    if (!ctx.args.bool('quiet')) ctx.err(`error: Unable to use a TTY - container ${attachTo.name} did not allocate one\n`);
     tty = false;
   }
   if (tty && !io.stdin.isTTY) {
