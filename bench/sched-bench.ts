@@ -1,4 +1,6 @@
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { corev1 } from '@minik8s/api';
 import { ApiClient, Namespaces, Pods } from '@minik8s/client';
@@ -91,6 +93,23 @@ async function createNamespace(client: ApiClient, name: string): Promise<void> {
   await client.resource(Namespaces).create({ metadata: { name } });
 }
 
+/**
+ * `SCHED_BENCH_CPU_PROF=DIR` profiles each scheduler process the suite starts (one .cpuprofile
+ * per process in DIR, from `sched-cpu-profile.mjs`), and only them: the preload goes into those
+ * children's NODE_OPTIONS, which refuses `--cpu-prof` itself.
+ */
+function withSchedulerNodeOptions<T>(spawn: () => T): T {
+  if (!process.env.SCHED_BENCH_CPU_PROF) return spawn();
+  const saved = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = `${saved ?? ''} --import ${pathToFileURL(join(__dirname, 'sched-cpu-profile.mjs')).href}`.trim();
+  try {
+    return spawn();
+  } finally {
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
+  }
+}
+
 /** deletecollection with grace 0, then waits until the watch has seen every pod go. */
 async function deleteAll(client: ApiClient, tracker: PodTracker): Promise<number> {
   const t0 = performance.now();
@@ -145,7 +164,9 @@ async function runScheduled(client: ApiClient, cluster: BenchCluster, hollow: re
   const { tracker, createPerSec } = await createPods(client, c, ns);
   const t0 = performance.now();
   // No health port: nothing waits for its readiness, the first binding says it runs.
-  const scheduler = Component.spawn('scheduler', 'scheduler', [`--server=${cluster.apiserver.address}`, '--health-port=-1', '--log-format=json', '--log-level=warn']);
+  const scheduler = withSchedulerNodeOptions(() =>
+    Component.spawn('scheduler', 'scheduler', [`--server=${cluster.apiserver.address}`, '--health-port=-1', '--log-format=json', '--log-level=warn']),
+  );
   let bound: boolean;
   let before: Cpus;
   let after: Cpus;
@@ -222,9 +243,17 @@ async function runCycles(): Promise<CycleResult[]> {
 }
 
 const OPTIONS = ['--quick', '--cycles'];
+const ONLY = '--only=';
+
+/** `--only=1000n-1000-anti-affinity,100n-1000-plain`: those cases alone, whatever the budget says. */
+function parseOnly(args: readonly string[]): Set<string> | undefined {
+  const arg = args.find((a) => a.startsWith(ONLY));
+  return arg ? new Set(arg.slice(ONLY.length).split(',').filter(Boolean)) : undefined;
+}
+const tagOf = (c: Case): string => `${c.nodes}n-${c.pods}-${c.kind}`;
 
 export async function runSchedulerSuite(args: readonly string[]): Promise<void> {
-  const unknown = args.filter((a) => !OPTIONS.includes(a));
+  const unknown = args.filter((a) => !OPTIONS.includes(a) && !a.startsWith(ONLY));
   if (unknown.length > 0) throw new Error(`unknown option(s) for the scheduler suite: ${unknown.join(' ')} (it takes ${OPTIONS.join(', ')})`);
   if (args.includes('--cycles')) {
     out('minik8s scheduler benchmark (--cycles: the scheduling cycle alone)');
@@ -233,10 +262,11 @@ export async function runSchedulerSuite(args: readonly string[]): Promise<void> 
     return;
   }
   const quick = args.includes('--quick');
+  const only = parseOnly(args);
   const began = performance.now();
   const elapsed = (): number => performance.now() - began;
   // First, while none of the cluster's processes take CPU.
-  const cycles = quick ? [] : await runCycles();
+  const cycles = quick || only ? [] : await runCycles();
   progress('starting etcd and the apiserver...');
   const cluster = await startCluster();
   const server = cluster.apiserver.address;
@@ -251,14 +281,15 @@ export async function runSchedulerSuite(args: readonly string[]): Promise<void> 
     out(`pods: 1 container, requests cpu 10m / memory 16Mi; created at concurrency ${CONCURRENCY} before the scheduler starts; hollow nodes: 4 CPU, 8Gi, 110 pods`);
 
     const hollow: Component[] = [];
-    for (const nodes of quick ? [100] : [100, 1000]) {
+    const nodeCounts = quick ? [100] : only && ![...only].some((t) => t.startsWith('1000n-')) ? [100] : [100, 1000];
+    for (const nodes of nodeCounts) {
       progress(`starting hollow nodes up to ${nodes}...`);
       const have = hollow.length === 0 ? 0 : 100;
       const t = performance.now();
       hollow.push(await startHollowNodes(client, server, { count: nodes - have, firstIndex: have, prefix: HOLLOW_PREFIX }));
       progress(`  ${nodes - have} nodes Ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-      const cases: Case[] = quick
+      const all: Case[] = quick
         ? [{ nodes, pods: 1000, kind: 'plain' }]
         : nodes === 100
           ? [
@@ -270,6 +301,8 @@ export async function runSchedulerSuite(args: readonly string[]): Promise<void> 
               { nodes, pods: 1000, kind: 'anti-affinity' },
               { nodes, pods: 5000, kind: 'plain' },
             ];
+      const cases = only ? all.filter((c) => only.has(tagOf(c))).map((c) => ({ ...c, required: true })) : all;
+      if (cases.length === 0) continue;
 
       progress(`warm-up: 200 pods through a scheduler on ${fmtInt(nodes)} nodes...`);
       await warmUp(client, cluster, hollow, nodes, began + (cases.some((c) => c.required) ? REQUIRED_LIMIT_MS : HARD_LIMIT_MS));
@@ -290,7 +323,7 @@ export async function runSchedulerSuite(args: readonly string[]): Promise<void> 
             continue;
           }
         }
-        const tag = `${nodes}n-${c.pods}-${c.kind}`;
+        const tag = tagOf(c);
         progress(`scheduler: ${fmtInt(c.pods)} ${c.kind} pods on ${fmtInt(nodes)} nodes...`);
         sched.push(await runScheduled(client, cluster, hollow, c, tag, began + (c.required ? REQUIRED_LIMIT_MS : HARD_LIMIT_MS)));
         // Right after, so that both see the same load on the shared machine.

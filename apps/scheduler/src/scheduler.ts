@@ -291,7 +291,8 @@ export class Scheduler {
     });
     let lastYield = performance.now();
     while (!signal.aborted) {
-      const q = await Promise.race([this.queue.pop(), aborted]);
+      // Racing only when the queue is empty: a race per pod would pile a reaction per pod onto `aborted`.
+      const q = this.queue.tryPop() ?? (await Promise.race([this.queue.pop(), aborted]));
       if (!q) break;
       if (signal.aborted) {
         // Put it back for whoever schedules next.
@@ -511,12 +512,14 @@ export class Scheduler {
     if (numAll === 0) return { feasible, diagnosis, evaluated: 0 };
     const start = this.nextStartNodeIndex % numAll;
     const began = this.clock.now();
+    // Nominated pods count on their nodes only while there are any (preemption is rare).
+    const withNominated = this.queue.hasNominatedPods();
     let processed = 0;
     while (processed < numAll && feasible.length < wanted) {
       const end = Math.min(processed + FILTER_CHUNK, numAll);
       for (; processed < end && feasible.length < wanted; processed++) {
         const nodeInfo = nodes[(start + processed) % numAll];
-        const s = this.framework.runFilterPluginsWithNominatedPods(state, pod, nodeInfo);
+        const s = withNominated ? this.framework.runFilterPluginsWithNominatedPods(state, pod, nodeInfo) : this.framework.runFilterPlugins(state, pod, nodeInfo);
         if (!s) {
           feasible.push(nodeInfo);
         } else if (s.isRejected()) {

@@ -26,4 +26,15 @@ describe('Indexer', () => {
     expect(store.byIndex('node', 'n2')).toEqual([]);
     expect(store.size).toBe(0);
   });
+
+  it('an update that keeps its index values is found as its newest version', () => {
+    const store = new Indexer<Pod>();
+    store.addIndex('node', (p) => (p.spec?.nodeName ? [p.spec.nodeName, 'any-node'] : []));
+    store.set(pod('ns', 'p', 'n1'));
+    const newer = { ...pod('ns', 'p', 'n1'), status: { phase: 'Running' } };
+    store.set(newer);
+    expect(store.byIndex('node', 'n1')).toEqual([newer]);
+    expect(store.byIndex('node', 'any-node')).toEqual([newer]);
+    expect(store.byIndex('namespace', 'ns')).toEqual([newer]);
+  });
 });

@@ -5,6 +5,12 @@ export type IndexFunc<T> = (obj: T) => string[];
 
 export const NAMESPACE_INDEX = 'namespace';
 
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A thread-safe-by-construction (single-threaded) keyed store with secondary indexes. */
 export class Indexer<T extends ApiObject> {
   private readonly items = new Map<string, T>();
@@ -24,19 +30,11 @@ export class Indexer<T extends ApiObject> {
   }
 
   private addToIndex(index: Map<string, Set<string>>, fn: IndexFunc<T>, key: string, obj: T): void {
-    for (const value of fn(obj)) {
-      let keys = index.get(value);
-      if (!keys) index.set(value, (keys = new Set()));
-      keys.add(key);
-    }
+    this.addValues(index, fn(obj), key);
   }
 
   private removeFromIndex(index: Map<string, Set<string>>, fn: IndexFunc<T>, key: string, obj: T): void {
-    for (const value of fn(obj)) {
-      const keys = index.get(value);
-      keys?.delete(key);
-      if (keys && keys.size === 0) index.delete(value);
-    }
+    this.removeValues(index, fn(obj), key);
   }
 
   set(obj: T): T | undefined {
@@ -44,11 +42,35 @@ export class Indexer<T extends ApiObject> {
     const old = this.items.get(key);
     for (const [name, fn] of this.indexFuncs) {
       const index = this.indices.get(name) as Map<string, Set<string>>;
-      if (old) this.removeFromIndex(index, fn, key, old);
+      if (old) {
+        // Most updates (a status, a resourceVersion) leave every indexed value as it was.
+        const before = fn(old);
+        const after = fn(obj);
+        if (sameValues(before, after)) continue;
+        this.removeValues(index, before, key);
+        this.addValues(index, after, key);
+        continue;
+      }
       this.addToIndex(index, fn, key, obj);
     }
     this.items.set(key, obj);
     return old;
+  }
+
+  private addValues(index: Map<string, Set<string>>, values: readonly string[], key: string): void {
+    for (const value of values) {
+      let keys = index.get(value);
+      if (!keys) index.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private removeValues(index: Map<string, Set<string>>, values: readonly string[], key: string): void {
+    for (const value of values) {
+      const keys = index.get(value);
+      keys?.delete(key);
+      if (keys && keys.size === 0) index.delete(value);
+    }
   }
 
   delete(key: string): T | undefined {

@@ -35,6 +35,41 @@ describe('SchedulerCache', () => {
     expect(cpuOf(cache, 'n1')).toBe(300);
   });
 
+  it("a bound pod's status update swaps its PodInfo in place, reusing what was derived from its spec", () => {
+    const cache = new SchedulerCache();
+    cache.addNode(makeNode('n1').capacity({ cpu: '1' }).obj());
+    const assumed = new PodInfo(makePod('p').label('app', 'a').podAntiAffinity({ app: 'a' }, 'kubernetes.io/hostname').req({ cpu: '300m' }).obj()).withNodeName('n1');
+    cache.assumePod(assumed);
+    const snap = new Snapshot();
+    cache.updateSnapshot(snap);
+    // The binding confirms it, then the kubelet writes its status: the same spec each time.
+    const bound = makePod('p').label('app', 'a').podAntiAffinity({ app: 'a' }, 'kubernetes.io/hostname').req({ cpu: '300m' }).node('n1');
+    cache.addPod(bound.obj());
+    const running = bound.phase('Running').obj();
+    cache.updatePod(bound.obj(), running);
+    cache.updateSnapshot(snap);
+    const info = cache.getPod(running);
+    expect(info?.pod).toBe(running);
+    expect(info?.requests).toBe(assumed.requests);
+    expect(info?.requiredAntiAffinityTerms).toBe(assumed.requiredAntiAffinityTerms);
+    const node = snap.get('n1');
+    expect(node?.pods).toEqual([info]);
+    expect(node?.podsWithRequiredAntiAffinity).toEqual([info]);
+    expect(node?.requested.milliCPU).toBe(300);
+    expect(snap.havePodsWithRequiredAntiAffinityList.map((n) => n.name)).toEqual(['n1']);
+  });
+
+  it('a bound pod whose requests changed is counted again', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(makeNode('n1').capacity({ cpu: '1' }).obj());
+    const before = makePod('p').req({ cpu: '300m' }).node('n1').obj();
+    cache.addPod(before);
+    const after = makePod('p').req({ cpu: '200m' }).node('n1').obj();
+    cache.updatePod(before, after);
+    expect(cpuOf(cache, 'n1')).toBe(200);
+    expect(cache.getPod(after)?.pod).toBe(after);
+  });
+
   it('a pod confirmed on another node than assumed moves there', () => {
     const cache = new SchedulerCache();
     cache.addNode(makeNode('n1').obj());

@@ -118,19 +118,14 @@ export class SchedulerCache {
   /** An assigned pod from the informer: confirms an assumed pod, or adds one bound elsewhere. */
   addPod(pod: corev1.Pod): void {
     const uid = uidOf(pod);
-    const info = new PodInfo(pod);
     const s = this.pods.get(uid);
-    if (s?.assumed) {
-      // Confirmed; it may even have landed on another node than assumed.
-      this.removePodFromNode(s.pod);
-      this.addPodToNode(info);
-      this.pods.set(uid, { pod: info, assumed: false, bindingFinished: true });
-      return;
-    }
     if (s) {
-      this.updatePod(s.pod.pod, pod);
+      // Confirms an assumed pod (it may even have landed on another node than assumed), or
+      // is a newer version of one already here.
+      this.replacePod(uid, s, pod);
       return;
     }
+    const info = new PodInfo(pod);
     this.addPodToNode(info);
     this.pods.set(uid, { pod: info, assumed: false, bindingFinished: true });
   }
@@ -138,13 +133,24 @@ export class SchedulerCache {
   updatePod(_oldPod: corev1.Pod, pod: corev1.Pod): void {
     const uid = uidOf(pod);
     const s = this.pods.get(uid);
-    if (!s) {
-      this.addPod(pod);
-      return;
+    if (s) this.replacePod(uid, s, pod);
+    else this.addPod(pod);
+  }
+
+  /**
+   * Puts the newer `pod` in the place of `s`'s pod. Most updates of a bound pod are its status
+   * (the kubelet's) or the binding that confirms an assumed pod: on the same node and with the
+   * same spec, the node keeps its sums and only the PodInfo is swapped.
+   */
+  private replacePod(uid: string, s: PodState, pod: corev1.Pod): void {
+    const info = s.pod.updatedTo(pod);
+    const n = this.nodes.get(info.nodeName);
+    if (info.nodeName === s.pod.nodeName && info.requests === s.pod.requests && n?.replacePod(info)) {
+      this.touch(n);
+    } else {
+      this.removePodFromNode(s.pod);
+      this.addPodToNode(info);
     }
-    const info = new PodInfo(pod);
-    this.removePodFromNode(s.pod);
-    this.addPodToNode(info);
     this.pods.set(uid, { pod: info, assumed: false, bindingFinished: true });
   }
 
@@ -225,7 +231,6 @@ export class SchedulerCache {
    */
   updateSnapshot(snapshot: Snapshot): void {
     if (this.dirty.size === 0 && snapshot.generation === this.generation) return;
-    let affinityChanged = false;
     let listChanged = this.nodeSetChanged;
     for (const name of this.dirty) {
       const n = this.nodes.get(name);
@@ -243,14 +248,11 @@ export class SchedulerCache {
         listChanged = true;
         continue;
       }
-      if (prev.podsWithAffinity.length > 0 || copy.podsWithAffinity.length > 0 || prev.podsWithRequiredAntiAffinity.length > 0 || copy.podsWithRequiredAntiAffinity.length > 0) {
-        affinityChanged = true;
-      }
+      // (It keeps the affinity lists current too.)
       if (!listChanged) snapshot.replaceInList(copy);
     }
     this.dirty.clear();
     if (listChanged) snapshot.rebuildLists();
-    else if (affinityChanged) snapshot.rebuildAffinityLists();
     if (this.imagesChanged) snapshot.rebuildImages();
     this.nodeSetChanged = false;
     this.imagesChanged = false;

@@ -150,16 +150,33 @@ export interface FilterPlugin extends Plugin {
 
 /** Node name → why the pod does not fit there; nodes not listed get `absent`. */
 export class NodeToStatus {
-  readonly map = new Map<string, Status>();
+  // Every filtering pass records a status per rejected node, but the statuses are read only when
+  // no node fits (the FitError, preemption): they are appended, and hashed on the first read.
+  private readonly names: string[] = [];
+  private readonly statuses: Status[] = [];
+  private indexed: Map<string, Status> | undefined;
 
   constructor(public absent: Status | undefined = undefined) {}
+
+  /** The statuses by node name (the last one recorded for a node wins). */
+  get map(): ReadonlyMap<string, Status> {
+    let m = this.indexed;
+    if (!m) {
+      m = new Map();
+      for (let i = 0; i < this.names.length; i++) m.set(this.names[i], this.statuses[i]);
+      this.indexed = m;
+    }
+    return m;
+  }
 
   get(name: string): Status | undefined {
     return this.map.get(name) ?? this.absent;
   }
 
   set(name: string, status: Status): void {
-    this.map.set(name, status);
+    if (this.indexed) this.indexed.set(name, status);
+    this.names.push(name);
+    this.statuses.push(status);
   }
 }
 

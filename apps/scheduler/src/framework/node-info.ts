@@ -130,6 +130,24 @@ export class NodeInfo {
     return true;
   }
 
+  /**
+   * Swaps in `next`, a newer PodInfo of a pod here whose requests, ports and affinity are the
+   * same (PodInfo.updatedTo reused them); false if the pod is not here.
+   */
+  replacePod(next: PodInfo): boolean {
+    const i = this.pods.findIndex((p) => p.uid === next.uid);
+    if (i < 0) return false;
+    this.generation++;
+    this.pods[i] = next;
+    const swap = (list: PodInfo[]): void => {
+      const j = list.findIndex((p) => p.uid === next.uid);
+      if (j >= 0) list[j] = next;
+    };
+    if (next.hasAffinity) swap(this.podsWithAffinity);
+    if (next.hasRequiredAntiAffinity) swap(this.podsWithRequiredAntiAffinity);
+    return true;
+  }
+
   clone(): NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;

@@ -1,6 +1,7 @@
 import { selectorFromLabelSelector, nothingSelector, type corev1, type LabelRequirement, type Selector } from '@minik8s/api';
 import { normalizedImageName } from './node-info';
 import { computePodRequests, isRestartableInitContainer, type Resource } from './resource';
+import { sameFields, sameValue } from './same-value';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -171,6 +172,21 @@ export class PodInfo {
     return this.requiredAntiAffinityTerms.length > 0;
   }
 
+  /**
+   * A PodInfo for `pod`, a newer version of this one's pod (bound, its status written): when what
+   * the scheduler derives from (namespace, labels, the spec but nodeName) is unchanged, requests,
+   * host ports, images and affinity terms carry over rather than being computed again.
+   */
+  updatedTo(pod: corev1.Pod): PodInfo {
+    if (!sameSchedulingInputs(this, pod)) return new PodInfo(pod);
+    const info = new PodInfo(pod, this);
+    info.requestsCache = this.requestsCache;
+    info.nonZeroCache = this.nonZeroCache;
+    info.hostPortsCache = this.hostPortsCache;
+    info.imagesCache = this.imagesCache;
+    return info;
+  }
+
   /** The pod as the cache counts it on `nodeName` (spec.nodeName set), sharing everything else. */
   withNodeName(nodeName: string): PodInfo {
     const pod = { ...this.pod, spec: { ...this.pod.spec, nodeName } };
@@ -182,6 +198,16 @@ export class PodInfo {
     info.imagesCache = this.imagesCache;
     return info;
   }
+}
+
+/** Whether `pod` has `info`'s namespace, labels and spec (spec.nodeName aside). */
+export function sameSchedulingInputs(info: PodInfo, pod: corev1.Pod): boolean {
+  const meta = pod.metadata ?? {};
+  return (
+    (meta.namespace ?? '') === info.namespace &&
+    sameValue(meta.labels ?? {}, info.labels) &&
+    sameFields((info.pod.spec ?? {}) as Record<string, unknown>, (pod.spec ?? {}) as Record<string, unknown>, 'nodeName')
+  );
 }
 
 /** Succeeded or Failed: a pod that no longer uses its node. */

@@ -1,6 +1,7 @@
 import type { corev1 } from '@minik8s/api';
 import { ActionType, type ClusterEvent } from '../framework/interfaces';
 import { computePodRequests } from '../framework/resource';
+import { sameValue } from '../framework/same-value';
 
 /** The cluster events the scheduler reacts to, by name (for logs and tests). */
 export const Events = {
@@ -35,6 +36,8 @@ export function nodeUpdateAction(oldNode: corev1.Node, newNode: corev1.Node): nu
 
 /** What changed about an assigned pod that could matter to other pods. */
 export function assignedPodUpdateAction(oldPod: corev1.Pod, newPod: corev1.Pod): number {
+  // Most updates of a bound pod are its status: nothing other pods' scheduling depends on.
+  if (sameValue(oldPod.metadata?.labels, newPod.metadata?.labels) && sameValue(oldPod.spec, newPod.spec)) return 0;
   let action = 0;
   if (!sameJson(oldPod.metadata?.labels, newPod.metadata?.labels)) action |= ActionType.UpdatePodLabel;
   const before = computePodRequests(oldPod.spec);

@@ -154,6 +154,32 @@ describe('SchedulingQueue', () => {
     expect(q.whereIs('default/p')).toBe('unschedulable');
   });
 
+  it('events are kept for as long as a pod in flight started before them, however attempts end', async () => {
+    const { q } = newQueue();
+    // (Popped in any order: they share priority and age.)
+    for (const name of ['a', 'b', 'c', 'd']) q.add(makePod(name).obj());
+    const a = (await q.pop()) as QueuedPodInfo;
+    const b = (await q.pop()) as QueuedPodInfo;
+    // Seen by a and b, not by c and d (popped after it).
+    q.moveAllToActiveOrBackoffQueue(Events.AssignedPodDelete, makePod('gone').obj(), undefined);
+    const c = (await q.pop()) as QueuedPodInfo;
+    const d = (await q.pop()) as QueuedPodInfo;
+    // a's attempt ends first (bound): b, which started as early, still needs the event.
+    q.done(a.podInfo.key);
+    for (let i = 0; i < 600; i++) q.moveAllToActiveOrBackoffQueue(Events.AssignedPodAdd, undefined, makePod(`new-${i}`).obj());
+    b.unschedulablePlugins = new Set(['NodeResourcesFit']);
+    q.addUnschedulableIfNotPresent(b);
+    expect(q.whereIs(b.podInfo.key)).toBe('backoff');
+    // Only AssignedPodAdd events happened since c and d started: nothing NodeResourcesFit waits for.
+    c.unschedulablePlugins = new Set(['NodeResourcesFit']);
+    q.addUnschedulableIfNotPresent(c);
+    expect(q.whereIs(c.podInfo.key)).toBe('unschedulable');
+    q.moveAllToActiveOrBackoffQueue(Events.AssignedPodDelete, makePod('gone-too').obj(), undefined);
+    d.unschedulablePlugins = new Set(['NodeResourcesFit']);
+    q.addUnschedulableIfNotPresent(d);
+    expect(q.whereIs(d.podInfo.key)).toBe('backoff');
+  });
+
   it('when nothing is active, a backing-off pod is popped at once', async () => {
     const { q } = newQueue();
     q.add(makePod('p').obj());

@@ -44,6 +44,13 @@ interface InFlight {
   latest?: corev1.Pod;
   /** The pod's own spec/labels changed while in flight. */
   updated: boolean;
+  /** Its attempt is over (it stays in the start-ordered list until it reaches the front). */
+  finished: boolean;
+}
+
+/** Drops the first `head` entries of a FIFO kept as an array and a head index, once they are most of it. */
+function compacted<T>(items: T[], head: number): { items: T[]; head: number } {
+  return head >= 256 && head * 2 >= items.length ? { items: items.slice(head), head: 0 } : { items, head };
 }
 
 /**
@@ -58,7 +65,16 @@ export class SchedulingQueue implements PodNominator {
   private readonly backoffQ: KeyedHeap<QueuedPodInfo>;
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
   private readonly inFlight = new Map<string, InFlight>();
+  /**
+   * Events recorded while pods were in flight, oldest first, from `eventsHead` on; and the
+   * in-flight pods in the order they started (so by `since`), from `inFlightHead` on. With both
+   * in order, ending an attempt drops what no pod in flight needs in O(1) amortized, as
+   * kube-scheduler's inFlightEvents list does, rather than a pass over every pod and event.
+   */
   private inFlightEvents: RecordedEvent[] = [];
+  private eventsHead = 0;
+  private inFlightOrder: InFlight[] = [];
+  private inFlightHead = 0;
   private eventSeq = 0;
   private waiters: ((p: QueuedPodInfo | undefined) => void)[] = [];
   private closed = false;
@@ -263,7 +279,11 @@ export class SchedulingQueue implements PodNominator {
   private startInFlight(q: QueuedPodInfo): void {
     this.schedulingCycle++;
     q.attempts++;
-    this.inFlight.set(q.podInfo.key, { since: this.eventSeq, updated: false });
+    const previous = this.inFlight.get(q.podInfo.key);
+    if (previous) previous.finished = true;
+    const flight: InFlight = { since: this.eventSeq, updated: false, finished: false };
+    this.inFlight.set(q.podInfo.key, flight);
+    this.inFlightOrder.push(flight);
   }
 
   /**
@@ -273,16 +293,21 @@ export class SchedulingQueue implements PodNominator {
    */
   pop(): Promise<QueuedPodInfo | undefined> {
     if (this.closed) return Promise.resolve(undefined);
+    const q = this.tryPop();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** What `pop` would resolve with at once, or undefined (closed, or nothing to schedule now). */
+  tryPop(): QueuedPodInfo | undefined {
+    if (this.closed) return undefined;
     let q = this.activeQ.pop();
     if (!q) {
       const head = this.backoffQ.peek();
       if (head && !head.failedWithError) q = this.backoffQ.pop();
     }
-    if (q) {
-      this.startInFlight(q);
-      return Promise.resolve(q);
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (q) this.startInFlight(q);
+    return q;
   }
 
   /** The newest version of an in-flight pod seen by the queue, if it changed. */
@@ -292,16 +317,27 @@ export class SchedulingQueue implements PodNominator {
 
   /** The pod's scheduling attempt is over (bound, requeued, or given up). */
   done(key: string): void {
-    this.inFlight.delete(key);
+    const flight = this.inFlight.get(key);
+    if (flight) {
+      flight.finished = true;
+      this.inFlight.delete(key);
+    }
     if (this.inFlight.size === 0) {
       this.inFlightEvents = [];
+      this.eventsHead = 0;
+      this.inFlightOrder = [];
+      this.inFlightHead = 0;
       return;
     }
-    let oldest = Infinity;
-    for (const f of this.inFlight.values()) oldest = Math.min(oldest, f.since);
-    if (this.inFlightEvents.length > 0 && this.inFlightEvents[0].seq <= oldest) {
-      this.inFlightEvents = this.inFlightEvents.filter((e) => e.seq > oldest);
-    }
+    const order = this.inFlightOrder;
+    let head = this.inFlightHead;
+    while (order[head].finished) head++;
+    const oldest = order[head].since;
+    ({ items: this.inFlightOrder, head: this.inFlightHead } = compacted(order, head));
+    const events = this.inFlightEvents;
+    let eventsHead = this.eventsHead;
+    while (eventsHead < events.length && events[eventsHead].seq <= oldest) eventsHead++;
+    ({ items: this.inFlightEvents, head: this.eventsHead } = compacted(events, eventsHead));
   }
 
   /**
@@ -318,7 +354,8 @@ export class SchedulingQueue implements PodNominator {
     q.timestamp = this.clock.now();
     let retry = q.failedWithError || !!flight?.updated;
     if (!retry && flight) {
-      for (const e of this.inFlightEvents) {
+      for (let i = this.eventsHead; i < this.inFlightEvents.length; i++) {
+        const e = this.inFlightEvents[i];
         if (e.seq > flight.since && this.podMatchesEvent(q, e.event, e.oldObj, e.newObj)) {
           retry = true;
           break;
@@ -405,6 +442,11 @@ export class SchedulingQueue implements PodNominator {
     this.deleteNominatedPodIfExists(pod.pod);
     const node = fromStatus || current;
     if (node) this.addNominatedPod(pod, node);
+  }
+
+  /** Whether any pod is nominated to any node (when none is, filters need not ask per node). */
+  hasNominatedPods(): boolean {
+    return this.nominatedByNode.size > 0;
   }
 
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {

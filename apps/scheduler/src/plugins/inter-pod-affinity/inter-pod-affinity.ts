@@ -39,29 +39,46 @@ const PRE_SCORE_KEY = `PreScore${Names.InterPodAffinity}`;
  */
 class TopologyCounts {
   private readonly byKey = new Map<string, Map<string, number>>();
+  /** byKey's entries as arrays, for the per-node loops (no iterator per node); rebuilt on change. */
+  private keys: string[] = [];
+  private values: Map<string, number>[] = [];
+
+  private reindex(): void {
+    this.keys = [...this.byKey.keys()];
+    this.values = [...this.byKey.values()];
+  }
 
   add(key: string, value: string, delta: number): void {
     let byValue = this.byKey.get(key);
-    if (!byValue) this.byKey.set(key, (byValue = new Map()));
+    if (!byValue) {
+      this.byKey.set(key, (byValue = new Map()));
+      this.reindex();
+    }
     const n = (byValue.get(value) ?? 0) + delta;
     if (n !== 0) byValue.set(value, n);
     else {
       byValue.delete(value);
-      if (byValue.size === 0) this.byKey.delete(key);
+      if (byValue.size === 0) {
+        this.byKey.delete(key);
+        this.reindex();
+      }
     }
   }
 
   /** The count for the pair the node's labels give `key`; 0 when the node lacks the label. */
   onNode(key: string, labels: Labels): number {
     const byValue = this.byKey.get(key);
-    if (!byValue || !Object.hasOwn(labels, key)) return 0;
-    return byValue.get(labels[key]) ?? 0;
+    if (!byValue) return 0;
+    // Label values are strings: anything else is no label (an inherited property, say).
+    const value = labels[key];
+    return typeof value === 'string' ? (byValue.get(value) ?? 0) : 0;
   }
 
   /** Whether any pair the node is in has a positive count. */
   anyOnNode(labels: Labels): boolean {
-    for (const [key, byValue] of this.byKey) {
-      if (Object.hasOwn(labels, key) && (byValue.get(labels[key]) ?? 0) > 0) return true;
+    for (let i = 0; i < this.keys.length; i++) {
+      const value = labels[this.keys[i]];
+      if (typeof value === 'string' && (this.values[i].get(value) ?? 0) > 0) return true;
     }
     return false;
   }
@@ -73,6 +90,7 @@ class TopologyCounts {
   clone(): TopologyCounts {
     const c = new TopologyCounts();
     for (const [key, byValue] of this.byKey) c.byKey.set(key, new Map(byValue));
+    c.reindex();
     return c;
   }
 }
@@ -95,6 +113,14 @@ interface NodeShare {
  */
 class PreFilterMemo {
   readonly shares = new Map<string, NodeShare>();
+  /**
+   * The shares by position in `alignedTo`, the snapshot's node list when last counted. The
+   * snapshot swaps a changed node's copy into its list in place, so while the list is the same
+   * array, a share whose node is not the object at its position is stale: one identity check
+   * per node instead of a lookup by name.
+   */
+  aligned: NodeShare[] = [];
+  alignedTo: readonly NodeInfo[] | undefined;
   readonly existingAntiAffinity = new TopologyCounts();
   readonly affinity = new TopologyCounts();
   readonly antiAffinity = new TopologyCounts();
@@ -112,18 +138,34 @@ class PreFilterMemo {
 /** Pod shapes remembered at once (several ReplicaSets scheduling side by side). */
 const MAX_MEMOS = 8;
 
+/**
+ * The counts one pod's cycle filters with. They start as the memo's own maps, shared rather than
+ * copied (a copy per pod was a map entry per node, twice): the memo changes them only in the next
+ * pod's PreFilter, when this cycle is over. Preemption's AddPod/RemovePod change the counts of a
+ * clone, which owns copies; `own` makes sure of it before any change.
+ */
 class PreFilterState implements StateData {
   constructor(
     /** Pairs where an existing pod's required anti-affinity selects the incoming pod. */
-    readonly existingAntiAffinityCounts: TopologyCounts,
+    public existingAntiAffinityCounts: TopologyCounts,
     /** Pairs where pods match all of the incoming pod's required affinity terms. */
-    readonly affinityCounts: TopologyCounts,
+    public affinityCounts: TopologyCounts,
     /** Pairs where pods match one of the incoming pod's required anti-affinity terms. */
-    readonly antiAffinityCounts: TopologyCounts,
+    public antiAffinityCounts: TopologyCounts,
     readonly affinityTerms: readonly AffinityTerm[],
     readonly antiAffinityTerms: readonly AffinityTerm[],
     readonly namespaceLabels: Labels | undefined,
+    private owned: boolean,
   ) {}
+
+  /** Copies shared counts before they are changed. */
+  own(): void {
+    if (this.owned) return;
+    this.existingAntiAffinityCounts = this.existingAntiAffinityCounts.clone();
+    this.affinityCounts = this.affinityCounts.clone();
+    this.antiAffinityCounts = this.antiAffinityCounts.clone();
+    this.owned = true;
+  }
 
   clone(): StateData {
     return new PreFilterState(
@@ -133,6 +175,7 @@ class PreFilterState implements StateData {
       this.affinityTerms,
       this.antiAffinityTerms,
       this.namespaceLabels,
+      true,
     );
   }
 }
@@ -191,13 +234,29 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const affinityTerms = this.mergeNamespaces(pod.requiredAffinityTerms);
     const antiAffinityTerms = this.mergeNamespaces(pod.requiredAntiAffinityTerms);
     const memo = this.memoFor(pod, nsLabels, affinityTerms, antiAffinityTerms);
-    for (const node of nodes) {
-      const prev = memo.shares.get(node.name);
-      if (prev && prev.node === node && prev.generation === node.generation) continue;
+    const recount = (node: NodeInfo, prev: NodeShare | undefined): NodeShare => {
       if (prev) memo.apply(prev, -1);
       const share = this.shareOf(node, pod, nsLabels, affinityTerms, antiAffinityTerms);
       memo.apply(share, 1);
       memo.shares.set(node.name, share);
+      return share;
+    };
+    if (memo.alignedTo === nodes && memo.aligned.length === nodes.length) {
+      const aligned = memo.aligned;
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i];
+        const prev = aligned[i];
+        if (prev.node !== node || prev.generation !== node.generation) aligned[i] = recount(node, prev.node.name === node.name ? prev : memo.shares.get(node.name));
+      }
+    } else {
+      const aligned: NodeShare[] = new Array(nodes.length);
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i];
+        const prev = memo.shares.get(node.name);
+        aligned[i] = prev && prev.node === node && prev.generation === node.generation ? prev : recount(node, prev);
+      }
+      memo.aligned = aligned;
+      memo.alignedTo = nodes;
     }
     // Every node now has its share; more shares than nodes means some nodes are gone.
     if (memo.shares.size > nodes.length) {
@@ -208,8 +267,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
         memo.shares.delete(name);
       }
     }
-    // The state gets copies: preemption's AddPod/RemovePod change them.
-    const s = new PreFilterState(memo.existingAntiAffinity.clone(), memo.affinity.clone(), memo.antiAffinity.clone(), affinityTerms, antiAffinityTerms, nsLabels);
+    const s = new PreFilterState(memo.existingAntiAffinity, memo.affinity, memo.antiAffinity, affinityTerms, antiAffinityTerms, nsLabels, false);
     state.write(PRE_FILTER_KEY, s);
     return null;
   }
@@ -295,6 +353,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const update = (state: CycleState, podToSchedule: PodInfo, other: PodInfo, nodeInfo: NodeInfo, delta: number): PluginStatus => {
       const s = state.read<PreFilterState>(PRE_FILTER_KEY);
       if (!s) return asStatus(new Error(`reading "${PRE_FILTER_KEY}" from cycleState: not found`));
+      s.own();
       this.countExistingAntiAffinity(s, other, nodeInfo, podToSchedule, delta);
       this.countIncoming(s, other, nodeInfo, new Map(), delta);
       return null;
@@ -337,7 +396,8 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (pod.parseError) return skip();
     const snapshot = this.handle.snapshot();
     const hasPreferred = pod.preferredAffinityTerms.length > 0 || pod.preferredAntiAffinityTerms.length > 0;
-    const candidates = hasPreferred ? snapshot.list() : snapshot.havePodsWithAffinityList;
+    // Without preferred terms of its own, only existing pods whose terms score count.
+    const candidates = hasPreferred ? snapshot.list() : snapshot.havePodsWithScoredAffinityList;
     if (candidates.length === 0) return skip();
     const topologyScore = new Map<string, Map<string, number>>();
     const add = (labels: Labels, key: string, weight: number): void => {
