@@ -5,6 +5,11 @@ import { FlagError, parseFlags } from '@minik8s/flags';
 import { Kubelet } from './kubelet';
 import { execRunner } from '@minik8s/exec';
 import { NodeNetwork, cleanupNodeNetwork } from './network/node-network';
+import { BridgeHairpin } from './network/bridge-hairpin';
+import { HAIRPIN_MODES, isHairpinMode } from './network/hairpin';
+import { ipMonitorLinks } from './network/link-monitor';
+import { dockerBridgeName } from './network/pod-bridge';
+import { DockerRuntime } from './runtime/docker-runtime';
 import { FLAGS, parseCidr, parseNodeLabels, parseTaints } from './options';
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -24,8 +29,14 @@ async function main(argv: readonly string[]): Promise<void> {
   if (flags.networkPlugin !== 'host-gw' && flags.networkPlugin !== 'none') {
     throw new FlagError(`invalid argument "${flags.networkPlugin}" for "--network-plugin" flag: must be host-gw or none`);
   }
+  if (!isHairpinMode(flags.hairpinMode)) {
+    throw new FlagError(`invalid argument "${flags.hairpinMode}" for "--hairpin-mode" flag: must be ${HAIRPIN_MODES.slice(0, -1).join(', ')} or ${HAIRPIN_MODES[HAIRPIN_MODES.length - 1]}`);
+  }
   const clusterCIDR = parseCidr(flags.clusterCidr, 'cluster-cidr');
   const nodeName = (flags.nodeName || hostname()).toLowerCase();
+  if (!Number.isInteger(flags.maxParallelContainerStarts) || flags.maxParallelContainerStarts < 0) {
+    throw new FlagError(`invalid argument "${flags.maxParallelContainerStarts}" for "--max-parallel-container-starts" flag: must be a whole number, 0 for twice the CPUs`);
+  }
   if (!flags.nodeIp) throw new FlagError('--node-ip is required: the IP address pods and other nodes reach this node on');
   const kubelet = await Kubelet.start({
     server: flags.server,
@@ -38,6 +49,7 @@ async function main(argv: readonly string[]): Promise<void> {
     podInfraImage: flags.podInfraImage,
     podNetworkName: flags.podNetworkName || undefined,
     maxPods: flags.maxPods,
+    maxParallelContainerStarts: flags.maxParallelContainerStarts,
     nodeLabels: parseNodeLabels(flags.nodeLabels),
     taints: parseTaints(flags.registerWithTaints),
     kubeletPort: flags.port,
@@ -56,10 +68,23 @@ async function main(argv: readonly string[]): Promise<void> {
       ? new NodeNetwork({ client: kubelet.client, nodeName, clusterCIDR, iface: flags.podNetworkInterface, run: execRunner(), logger })
       : undefined;
   await network?.start();
+  // The pod bridge is the runtime's Docker network whatever the network plugin.
+  const runtime = kubelet.runtime;
+  const hairpin =
+    runtime instanceof DockerRuntime
+      ? new BridgeHairpin({
+          mode: flags.hairpinMode,
+          resolveBridge: () => dockerBridgeName(runtime.docker, runtime.networkName),
+          run: execRunner(),
+          watchLinks: ipMonitorLinks(logger),
+          logger,
+        })
+      : undefined;
+  hairpin?.start();
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     // Routes and rules stay, as the pods' network does: a restarted kubelet takes them over.
-    void Promise.all([kubelet.stop(), network?.stop()]).finally(() => process.exit(0));
+    void Promise.all([kubelet.stop(), network?.stop(), hairpin?.stop()]).finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

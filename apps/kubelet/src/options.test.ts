@@ -17,6 +17,12 @@ describe('kubelet flags', () => {
     });
   });
 
+  it('takes --hairpin-mode, hairpin-veth by default', () => {
+    expect(parseFlags('kubelet', '', FLAGS, [])?.hairpinMode).toBe('hairpin-veth');
+    expect(parseFlags('kubelet', '', FLAGS, ['--hairpin-mode=promiscuous-bridge'])?.hairpinMode).toBe('promiscuous-bridge');
+    expect(parseFlags('kubelet', '', FLAGS, ['--hairpin-mode', 'none'])?.hairpinMode).toBe('none');
+  });
+
   it('parses node labels', () => {
     expect(parseNodeLabels(['a=b', 'example.com/zone=z1', 'empty='])).toEqual({ a: 'b', 'example.com/zone': 'z1', empty: '' });
     expect(() => parseNodeLabels(['nokey'])).toThrow('--node-labels');

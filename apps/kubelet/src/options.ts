@@ -15,8 +15,19 @@ export const FLAGS = {
   networkPlugin: { type: 'string', description: 'The pod network between nodes: host-gw (routes to every other node\'s podCIDR via its InternalIP, and the masquerade/forward rules) or none.', default: 'host-gw' },
   clusterCidr: { type: 'string', description: 'The CIDR of every pod in the cluster: pod-to-pod traffic inside it is not NATed, pod traffic leaving it is masqueraded.', default: '10.244.0.0/16' },
   podNetworkInterface: { type: 'string', description: 'The interface other nodes are reached through (like flannel\'s --iface); routes to their podCIDRs use it (default: the kernel\'s route to each node IP).' },
+  hairpinMode: {
+    type: 'string',
+    description:
+      'How the kubelet sets up hairpin NAT, so that a pod reaching its own Service may be answered by itself: hairpin-veth (hairpin mode on every port of the pod bridge), promiscuous-bridge (the pod bridge promiscuous) or none.',
+    default: 'hairpin-veth',
+  },
   cleanupNetwork: { type: 'boolean', description: 'Remove the host-gw routes, iptables chains and jumps this kubelet made, then exit.', default: false },
   maxPods: { type: 'number', description: 'Number of Pods that can run on this Kubelet.', default: 110 },
+  maxParallelContainerStarts: {
+    type: 'number',
+    description: 'Container starts the kubelet asks the engine for at once; the others wait, those joining a running pod sandbox first (0: twice the CPUs).',
+    default: 0,
+  },
   nodeLabels: { type: 'list', description: 'Labels to add when registering the node in the cluster (key=value,...).' },
   registerWithTaints: { type: 'list', description: 'Register the node with the given list of taints (key=value:Effect,...).' },
   clusterDns: { type: 'list', description: 'Comma-separated list of DNS server IP addresses for pods with dnsPolicy ClusterFirst.' },
