@@ -203,6 +203,19 @@ describe('isValidQuantity', () => {
   });
 });
 
+describe('parseQuantity memo', () => {
+  it('gives equal, immutable values for a string parsed again', () => {
+    const first = parseQuantity('250m');
+    expect(parseQuantity('250m')).toEqual(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it('rejects a bad string every time', () => {
+    expect(() => parseQuantity('1.5.5')).toThrow(QuantityParseError);
+    expect(() => parseQuantity('1.5.5')).toThrow(QuantityParseError);
+  });
+});
+
 describe('compareQuantity', () => {
   it.each<[string, string, -1 | 0 | 1]>([
     ['0', '0', 0],
@@ -215,6 +228,8 @@ describe('compareQuantity', () => {
     ['10000T', '100Gi', 1],
     ['-1', '1', -1],
     ['-1', '-2', 1],
+    ['-5m', '-3m', -1],
+    ['512Mi', '256Mi', 1],
     ['-1', '0', -1],
     ['1n', '1e-9', 0],
     ['999m', '1', -1],

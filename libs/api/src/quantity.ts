@@ -188,6 +188,21 @@ function normalize(unscaled: bigint, scale: number, format: QuantityFormat): Qua
  * whitespace is rejected too.
  */
 export function parseQuantity(s: string): Quantity {
+  // Pods repeat a handful of strings (`250m`, `512Mi`), and one create parses each several times
+  // (defaults, validation, QoS); a Quantity is immutable, so the parsed value is shared.
+  const known = parsed.get(s);
+  if (known !== undefined) return known;
+  const q = Object.freeze(parseUncached(s));
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(s, q);
+  return q;
+}
+
+/** Enough for every distinct quantity a cluster's specs use; past it the memo starts over. */
+const PARSED_MAX = 4096;
+const parsed = new Map<string, Quantity>();
+
+function parseUncached(s: string): Quantity {
   if (s.length === 0) throw new QuantityParseError('FormatWrong', s);
   const { negative, num, denom, suffix } = scan(s);
   const { base, exponent, format: parsedFormat } = interpretSuffix(suffix, s);
@@ -265,6 +280,8 @@ export function compareQuantity(a: Quantity, b: Quantity): -1 | 0 | 1 {
   const sb = sign(b.unscaled);
   if (sa !== sb) return sa < sb ? -1 : 1;
   if (sa === 0) return 0;
+  // Same scale (most pairs a pod compares, e.g. two `Mi` values): the mantissas decide.
+  if (a.scale === b.scale) return a.unscaled < b.unscaled ? -1 : a.unscaled > b.unscaled ? 1 : 0;
   // Compare orders of magnitude first, so a huge exponent never gets expanded.
   const ma = digitCount(a.unscaled) + a.scale;
   const mb = digitCount(b.unscaled) + b.scale;

@@ -2,7 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 
 /** Kubernetes' metav1.Time form: RFC 3339 in UTC, whole seconds. */
 export function formatTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // toISOString always ends in `.sssZ`; cutting the milliseconds is cheaper than a regex per write.
+  const iso = date.toISOString();
+  return `${iso.slice(0, -5)}Z`;
 }
 
 // Kubernetes leaves vowels and look-alike digits out of generated suffixes so they never spell words.

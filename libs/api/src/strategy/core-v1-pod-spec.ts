@@ -222,8 +222,19 @@ export function applyPodSpecDefaults(spec: PodSpec): void {
 
 function defaultRequestsFromLimits(c: Container): void {
   const limits = c.resources?.limits;
-  if (!limits || Object.keys(limits).length === 0) return;
-  const requests = { ...(c.resources?.requests ?? {}) };
+  if (!limits) return;
+  // Defaults run twice on create (prepareForCreate, then applyDefaults): once every limit has
+  // its request there is nothing to copy, and nothing is rebuilt.
+  const current = c.resources?.requests;
+  let missing = false;
+  for (const name in limits) {
+    if (current === undefined || !(name in current)) {
+      missing = true;
+      break;
+    }
+  }
+  if (!missing) return;
+  const requests = { ...(current ?? {}) };
   for (const [name, value] of Object.entries(limits)) if (!(name in requests)) requests[name] = value;
   c.resources = { ...c.resources, requests };
 }
@@ -345,7 +356,8 @@ export function validatePortNumOrName(port: IntOrString | undefined, path: Field
 function validateContainerPorts(ports: readonly ContainerPort[], path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set<string>();
-  ports.forEach((port, i) => {
+  for (let i = 0; i < ports.length; i++) {
+    const port = ports[i];
     const idx = path.index(i);
     const name = port.name ?? '';
     if (name !== '') {
@@ -359,8 +371,10 @@ function validateContainerPorts(ports: readonly ContainerPort[], path: FieldPath
     else errs.push(...wrapMessages(portNumMessages(containerPort), idx.child('containerPort'), containerPort));
     const hostPort = port.hostPort ?? 0;
     if (hostPort !== 0) errs.push(...wrapMessages(portNumMessages(hostPort), idx.child('hostPort'), hostPort));
-    errs.push(...checkRequiredSupported(port.protocol, PROTOCOLS, idx.child('protocol')));
-  });
+    if (port.protocol === undefined || !PROTOCOLS.includes(port.protocol)) {
+      errs.push(...checkRequiredSupported(port.protocol, PROTOCOLS, idx.child('protocol')));
+    }
+  }
   return errs;
 }
 
@@ -546,12 +560,15 @@ function validateEnvVarValueFrom(ev: EnvVar, path: FieldPath): FieldError[] {
 
 function validateEnv(vars: readonly EnvVar[], path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
-  vars.forEach((ev, i) => {
-    const idx = path.index(i);
-    if (!ev.name) errs.push(required(idx.child('name')));
-    else errs.push(...wrapMessages(envVarNameMessages(ev.name), idx.child('name'), ev.name));
-    errs.push(...validateEnvVarValueFrom(ev, idx.child('valueFrom')));
-  });
+  for (let i = 0; i < vars.length; i++) {
+    const ev = vars[i];
+    if (!ev.name) errs.push(required(path.index(i).child('name')));
+    else {
+      const msgs = envVarNameMessages(ev.name);
+      if (msgs.length > 0) errs.push(...wrapMessages(msgs, path.index(i).child('name'), ev.name));
+    }
+    if (ev.valueFrom) errs.push(...validateEnvVarValueFrom(ev, path.index(i).child('valueFrom')));
+  }
   return errs;
 }
 
@@ -605,10 +622,16 @@ function validateVolumeMounts(
   path: FieldPath,
 ): FieldError[] {
   const errs: FieldError[] = [];
+  if (mounts.length === 0) return errs;
   const mountPoints = new Set<string>();
-  const deviceNames = new Set(devices.map((d) => d.name ?? ''));
-  const devicePaths = new Set(devices.map((d) => d.devicePath ?? ''));
-  mounts.forEach((mnt, i) => {
+  const deviceNames = new Set<string>();
+  const devicePaths = new Set<string>();
+  for (const d of devices) {
+    deviceNames.add(d.name ?? '');
+    devicePaths.add(d.devicePath ?? '');
+  }
+  for (let i = 0; i < mounts.length; i++) {
+    const mnt = mounts[i];
     const idx = path.index(i);
     const name = mnt.name ?? '';
     const mountPath = mnt.mountPath ?? '';
@@ -630,8 +653,8 @@ function validateVolumeMounts(
       errs.push(...validateLocalDescendingPath(mnt.subPathExpr, path.child('subPathExpr')));
     }
     if (mnt.mountPropagation !== undefined) errs.push(...validateMountPropagation(mnt.mountPropagation, container, path.child('mountPropagation')));
-    errs.push(...validateRecursiveReadOnly(mnt, path.child('recursiveReadOnly')));
-  });
+    if (mnt.recursiveReadOnly !== undefined) errs.push(...validateRecursiveReadOnly(mnt, path.child('recursiveReadOnly')));
+  }
   return errs;
 }
 
@@ -642,6 +665,7 @@ function validateVolumeDevices(
   path: FieldPath,
 ): FieldError[] {
   const errs: FieldError[] = [];
+  if (devices.length === 0) return errs;
   const paths = new Set<string>();
   const names = new Set<string>();
   const mountNames = new Set(mounts.map((m) => m.name ?? ''));
@@ -673,6 +697,7 @@ function validateVolumeDevices(
 
 function validateResizePolicy(policies: readonly ContainerResizePolicy[], path: FieldPath, podRestartPolicy: string): FieldError[] {
   const errs: FieldError[] = [];
+  if (policies.length === 0) return errs;
   const seen = new Set<string>();
   policies.forEach((p, i) => {
     const resource = p.resourceName ?? '';
@@ -810,68 +835,70 @@ interface Handler {
   sleep?: { seconds?: number | undefined } | undefined;
 }
 
+function validateHTTPGetHandler(http: HTTPGetAction, path: FieldPath): FieldError[] {
+  const p = path.child('httpGet');
+  const e: FieldError[] = [];
+  if (!http.path) e.push(required(p.child('path')));
+  e.push(...validatePortNumOrName(http.port, p.child('port')));
+  e.push(...checkSupported(http.scheme ?? '', HTTP_SCHEMES, p.child('scheme')));
+  for (const header of http.httpHeaders ?? []) {
+    e.push(...wrapMessages(httpHeaderNameMessages(header.name ?? ''), p.child('httpHeaders'), header.name ?? ''));
+  }
+  return e;
+}
+
+function validateSleepHandler(seconds: number, gracePeriod: number | undefined, path: FieldPath): FieldError[] {
+  if (gracePeriod !== undefined && (seconds < 0 || seconds > gracePeriod)) {
+    return [invalid(path.child('sleep'), seconds, `must be non-negative and less than terminationGracePeriodSeconds (${gracePeriod})`)];
+  }
+  return [];
+}
+
+/** The first handler type set is validated; every further one is Forbidden. (No closures: this runs per probe.) */
 function validateHandler(handler: Handler, gracePeriod: number | undefined, path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
   let n = 0;
-  const one = (name: string, check: () => FieldError[]): void => {
-    if (n > 0) {
-      errs.push(forbidden(path.child(name), 'may not specify more than 1 handler type'));
-      return;
-    }
-    n++;
-    errs.push(...check());
-  };
+  const tooMany = 'may not specify more than 1 handler type';
   if (handler.exec) {
-    const exec = handler.exec;
-    one('exec', () => ((exec.command ?? []).length === 0 ? [required(path.child('exec', 'command'))] : []));
+    n++;
+    if ((handler.exec.command ?? []).length === 0) errs.push(required(path.child('exec', 'command')));
   }
   if (handler.httpGet) {
-    const http = handler.httpGet;
-    one('httpGet', () => {
-      const p = path.child('httpGet');
-      const e: FieldError[] = [];
-      if (!http.path) e.push(required(p.child('path')));
-      e.push(...validatePortNumOrName(http.port, p.child('port')));
-      e.push(...checkSupported(http.scheme ?? '', HTTP_SCHEMES, p.child('scheme')));
-      for (const header of http.httpHeaders ?? []) {
-        e.push(...wrapMessages(httpHeaderNameMessages(header.name ?? ''), p.child('httpHeaders'), header.name ?? ''));
-      }
-      return e;
-    });
+    if (n++ > 0) errs.push(forbidden(path.child('httpGet'), tooMany));
+    else errs.push(...validateHTTPGetHandler(handler.httpGet, path));
   }
   if (handler.tcpSocket) {
-    const tcp = handler.tcpSocket;
-    one('tcpSocket', () => validatePortNumOrName(tcp.port, path.child('tcpSocket', 'port')));
+    if (n++ > 0) errs.push(forbidden(path.child('tcpSocket'), tooMany));
+    else errs.push(...validatePortNumOrName(handler.tcpSocket.port, path.child('tcpSocket', 'port')));
   }
   if (handler.grpc) {
-    const grpc = handler.grpc;
-    one('grpc', () => validatePortNumOrName({ type: 0, intVal: grpc.port ?? 0 }, path.child('grpc', 'port')));
+    if (n++ > 0) errs.push(forbidden(path.child('grpc'), tooMany));
+    else errs.push(...validatePortNumOrName({ type: 0, intVal: handler.grpc.port ?? 0 }, path.child('grpc', 'port')));
   }
   if (handler.sleep) {
-    const sleep = handler.sleep;
-    one('sleep', () => {
-      const seconds = sleep.seconds ?? 0;
-      if (gracePeriod !== undefined && (seconds < 0 || seconds > gracePeriod)) {
-        return [invalid(path.child('sleep'), seconds, `must be non-negative and less than terminationGracePeriodSeconds (${gracePeriod})`)];
-      }
-      return [];
-    });
+    if (n++ > 0) errs.push(forbidden(path.child('sleep'), tooMany));
+    else errs.push(...validateSleepHandler(handler.sleep.seconds ?? 0, gracePeriod, path));
   }
   if (n === 0) errs.push(required(path, 'must specify a handler type'));
   return errs;
 }
 
+function hasPortNamed(container: AnyContainer, name: string): boolean {
+  for (const port of container.ports ?? []) if (port.name && port.name === name) return true;
+  return false;
+}
+
+function checkProbePortName(port: IntOrString | undefined, container: AnyContainer, path: FieldPath, errs: FieldError[]): void {
+  if (port?.type !== 1) return;
+  const name = port.strVal ?? '';
+  if (portNameMessages(name).length === 0 && !hasPortNamed(container, name)) errs.push(notFound(path, name));
+}
+
 /** A probe's named port must be one of the container's own port names (Kubernetes leaves this to the kubelet). */
 function validateProbePortNames(probe: Probe, container: AnyContainer, path: FieldPath): FieldError[] {
-  const names = new Set((container.ports ?? []).map((p) => p.name).filter((n): n is string => !!n));
   const errs: FieldError[] = [];
-  const check = (port: IntOrString | undefined, p: FieldPath): void => {
-    if (port?.type !== 1) return;
-    const name = port.strVal ?? '';
-    if (portNameMessages(name).length === 0 && !names.has(name)) errs.push(notFound(p, name));
-  };
-  if (probe.httpGet) check(probe.httpGet.port, path.child('httpGet', 'port'));
-  if (probe.tcpSocket) check(probe.tcpSocket.port, path.child('tcpSocket', 'port'));
+  if (probe.httpGet) checkProbePortName(probe.httpGet.port, container, path.child('httpGet', 'port'), errs);
+  if (probe.tcpSocket) checkProbePortName(probe.tcpSocket.port, container, path.child('tcpSocket', 'port'), errs);
   return errs;
 }
 
@@ -889,15 +916,16 @@ function validateProbe(probe: Probe, gracePeriod: number | undefined, container:
   return errs;
 }
 
+function successMustBeOne(probe: Probe, p: FieldPath, errs: FieldError[]): void {
+  if ((probe.successThreshold ?? 0) !== 1) errs.push(invalid(p.child('successThreshold'), probe.successThreshold ?? 0, 'must be 1'));
+}
+
 function validateProbes(c: AnyContainer, gracePeriod: number | undefined, path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
-  const successMustBeOne = (probe: Probe, p: FieldPath): void => {
-    if ((probe.successThreshold ?? 0) !== 1) errs.push(invalid(p.child('successThreshold'), probe.successThreshold ?? 0, 'must be 1'));
-  };
   if (c.livenessProbe) {
     const p = path.child('livenessProbe');
     errs.push(...validateProbe(c.livenessProbe, gracePeriod, c, p));
-    successMustBeOne(c.livenessProbe, p);
+    successMustBeOne(c.livenessProbe, p, errs);
   }
   if (c.readinessProbe) {
     const p = path.child('readinessProbe');
@@ -909,7 +937,7 @@ function validateProbes(c: AnyContainer, gracePeriod: number | undefined, path: 
   if (c.startupProbe) {
     const p = path.child('startupProbe');
     errs.push(...validateProbe(c.startupProbe, gracePeriod, c, p));
-    successMustBeOne(c.startupProbe, p);
+    successMustBeOne(c.startupProbe, p, errs);
   }
   return errs;
 }
@@ -941,16 +969,27 @@ function validateContainerCommon(c: AnyContainer, ctx: ContainerContext, path: F
   if (!c.name) errs.push(required(path.child('name')));
   else errs.push(...isDNS1123Label(c.name, path.child('name')));
   if (!c.image) errs.push(required(path.child('image')));
-  errs.push(...checkRequiredSupported(c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES, path.child('terminationMessagePolicy')));
-  errs.push(...validateContainerPorts(c.ports ?? [], path.child('ports')));
-  errs.push(...validateEnv(c.env ?? [], path.child('env')));
-  errs.push(...validateEnvFrom(c.envFrom ?? [], path.child('envFrom')));
-  errs.push(...validateVolumeMounts(c.volumeMounts ?? [], c.volumeDevices ?? [], ctx.volumes, c, path.child('volumeMounts')));
-  errs.push(...validateVolumeDevices(c.volumeDevices ?? [], c.volumeMounts ?? [], ctx.volumes, path.child('volumeDevices')));
-  errs.push(...checkRequiredSupported(c.imagePullPolicy, PULL_POLICIES, path.child('imagePullPolicy')));
-  errs.push(...validateResourceRequirements(c.resources, validateContainerResourceName, ctx.podClaimNames, path.child('resources')));
-  errs.push(...validateResizePolicy(c.resizePolicy ?? [], path.child('resizePolicy'), ctx.restartPolicy));
-  errs.push(...validateSecurityContext(c.securityContext, path.child('securityContext'), ctx.hostUsers));
+  if (c.terminationMessagePolicy === undefined || !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
+    errs.push(...checkRequiredSupported(c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES, path.child('terminationMessagePolicy')));
+  }
+  // Each check below is skipped, path and all, when its field is unset: this runs per container per write.
+  if (c.ports !== undefined && c.ports.length > 0) errs.push(...validateContainerPorts(c.ports, path.child('ports')));
+  if (c.env !== undefined && c.env.length > 0) errs.push(...validateEnv(c.env, path.child('env')));
+  if (c.envFrom !== undefined && c.envFrom.length > 0) errs.push(...validateEnvFrom(c.envFrom, path.child('envFrom')));
+  if (c.volumeMounts !== undefined && c.volumeMounts.length > 0) {
+    errs.push(...validateVolumeMounts(c.volumeMounts, c.volumeDevices ?? [], ctx.volumes, c, path.child('volumeMounts')));
+  }
+  if (c.volumeDevices !== undefined && c.volumeDevices.length > 0) {
+    errs.push(...validateVolumeDevices(c.volumeDevices, c.volumeMounts ?? [], ctx.volumes, path.child('volumeDevices')));
+  }
+  if (c.imagePullPolicy === undefined || !PULL_POLICIES.includes(c.imagePullPolicy)) {
+    errs.push(...checkRequiredSupported(c.imagePullPolicy, PULL_POLICIES, path.child('imagePullPolicy')));
+  }
+  if (c.resources) errs.push(...validateResourceRequirements(c.resources, validateContainerResourceName, ctx.podClaimNames, path.child('resources')));
+  if (c.resizePolicy !== undefined && c.resizePolicy.length > 0) {
+    errs.push(...validateResizePolicy(c.resizePolicy, path.child('resizePolicy'), ctx.restartPolicy));
+  }
+  if (c.securityContext) errs.push(...validateSecurityContext(c.securityContext, path.child('securityContext'), ctx.hostUsers));
   return errs;
 }
 
@@ -962,15 +1001,17 @@ function validateImageWhitespace(c: AnyContainer, path: FieldPath): FieldError[]
 function checkHostPortConflicts(containers: readonly Container[], path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  containers.forEach((c, ci) => {
-    (c.ports ?? []).forEach((port, pi) => {
+  for (let ci = 0; ci < containers.length; ci++) {
+    const ports = containers[ci].ports ?? [];
+    for (let pi = 0; pi < ports.length; pi++) {
+      const port = ports[pi];
       const hostPort = port.hostPort ?? 0;
-      if (hostPort === 0) return;
+      if (hostPort === 0) continue;
       const key = `${port.protocol ?? ''}/${port.hostIP ?? ''}/${hostPort}`;
       if (seen.has(key)) errs.push(duplicate(path.index(ci).child('ports').index(pi).child('hostPort'), key));
       else seen.add(key);
-    });
-  });
+    }
+  }
   return errs;
 }
 
@@ -978,7 +1019,8 @@ const CONTAINER_RESTART_RULE_ACTIONS = ['Restart', 'RestartAllContainers'];
 
 function validateContainerRestartRules(c: Container, path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
-  (c.restartPolicyRules ?? []).forEach((rule, i) => {
+  if (c.restartPolicyRules === undefined || c.restartPolicyRules.length === 0) return errs;
+  c.restartPolicyRules.forEach((rule, i) => {
     const p = path.index(i);
     errs.push(...checkRequiredSupported(rule.action, CONTAINER_RESTART_RULE_ACTIONS, p.child('action')));
     if (!rule.exitCodes) {
@@ -994,7 +1036,8 @@ function validateContainers(containers: readonly Container[], ctx: ContainerCont
   if (containers.length === 0) return [required(path)];
   const errs: FieldError[] = [];
   const names = new Set<string>();
-  containers.forEach((c, i) => {
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i];
     const p = path.index(i);
     errs.push(...validateContainerCommon(c, ctx, p));
     if (names.has(c.name ?? '')) errs.push(duplicate(p.child('name'), c.name ?? ''));
@@ -1003,8 +1046,8 @@ function validateContainers(containers: readonly Container[], ctx: ContainerCont
     errs.push(...validateProbes(c, ctx.gracePeriod, p));
     // Per-container restart policies (ContainerRestartRules) may override the pod's.
     if (c.restartPolicy !== undefined) errs.push(...checkSupported(c.restartPolicy, RESTART_POLICIES, p.child('restartPolicy')));
-    errs.push(...validateContainerRestartRules(c, p.child('restartPolicyRules')));
-  });
+    if (c.restartPolicyRules !== undefined) errs.push(...validateContainerRestartRules(c, p.child('restartPolicyRules')));
+  }
   errs.push(...checkHostPortConflicts(containers, path));
   return errs;
 }
@@ -1016,6 +1059,7 @@ function validateInitContainers(
   path: FieldPath,
 ): FieldError[] {
   const errs: FieldError[] = [];
+  if (initContainers.length === 0) return errs;
   const names = new Set(containers.map((c) => c.name ?? ''));
   initContainers.forEach((c, i) => {
     const p = path.index(i);
@@ -1678,9 +1722,11 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath, opts
   const { byName, errors: volumeErrors } = validateVolumes(s.volumes ?? [], opts, path.child('volumes'));
   errs.push(...volumeErrors);
 
-  const podClaimNames = new Set((s.resourceClaims ?? []).map((c) => c.name ?? '').filter((n) => n !== ''));
+  const resourceClaims = s.resourceClaims ?? [];
+  const podClaimNames = new Set<string>();
+  for (const c of resourceClaims) if (c.name) podClaimNames.add(c.name);
   const claimNames = new Set<string>();
-  (s.resourceClaims ?? []).forEach((claim, i) => {
+  resourceClaims.forEach((claim, i) => {
     const p = path.child('resourceClaims').index(i);
     const name = claim.name ?? '';
     if (name === '') errs.push(required(p.child('name')));
@@ -1722,16 +1768,22 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath, opts
   errs.push(...validatePodSecurityContext(s, path.child('securityContext')));
   errs.push(...validateAffinity(s.affinity, path.child('affinity')));
   errs.push(...validateDNSConfig(s.dnsConfig, s.dnsPolicy, path.child('dnsConfig')));
-  (s.readinessGates ?? []).forEach((g, i) => errs.push(...isQualifiedName(g.conditionType ?? '', path.child('readinessGates').index(i).child('conditionType'))));
+  const readinessGates = s.readinessGates ?? [];
+  for (let i = 0; i < readinessGates.length; i++) {
+    errs.push(...isQualifiedName(readinessGates[i].conditionType ?? '', path.child('readinessGates').index(i).child('conditionType')));
+  }
+  const schedulingGates = s.schedulingGates ?? [];
   const gates = new Set<string>();
-  (s.schedulingGates ?? []).forEach((g, i) => {
+  for (let i = 0; i < schedulingGates.length; i++) {
     const p = path.child('schedulingGates').index(i);
-    const name = g.name ?? '';
+    const name = schedulingGates[i].name ?? '';
     errs.push(...isQualifiedName(name, p));
     if (gates.has(name)) errs.push(duplicate(p, name));
     gates.add(name);
-  });
-  errs.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints ?? [], path.child('topologySpreadConstraints')));
+  }
+  if (s.topologySpreadConstraints !== undefined && s.topologySpreadConstraints.length > 0) {
+    errs.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints, path.child('topologySpreadConstraints')));
+  }
   if (s.hostUsers === false) {
     const when = 'when `pod.Spec.HostUsers` is false';
     if (s.hostNetwork) errs.push(forbidden(path.child('hostNetwork'), when));
@@ -1745,12 +1797,14 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath, opts
   }
   if (s.hostname) errs.push(...isDNS1123Label(s.hostname, path.child('hostname')));
   if (s.subdomain) errs.push(...isDNS1123Label(s.subdomain, path.child('subdomain')));
-  errs.push(...validateTolerations(s.tolerations ?? [], path.child('tolerations')));
-  (s.hostAliases ?? []).forEach((alias, i) => {
+  if (s.tolerations !== undefined && s.tolerations.length > 0) errs.push(...validateTolerations(s.tolerations, path.child('tolerations')));
+  const hostAliases = s.hostAliases ?? [];
+  for (let i = 0; i < hostAliases.length; i++) {
+    const alias = hostAliases[i];
     const p = path.child('hostAliases').index(i);
     errs.push(...isValidIP(alias.ip ?? '', p.child('ip')));
     (alias.hostnames ?? []).forEach((h, j) => errs.push(...isDNS1123Subdomain(h, p.child('hostnames').index(j))));
-  });
+  }
   if (s.priorityClassName) errs.push(...wrapMessages(nameIsDNSSubdomain(s.priorityClassName, false), path.child('priorityClassName'), s.priorityClassName));
   if (s.runtimeClassName !== undefined) errs.push(...isDNS1123Subdomain(s.runtimeClassName, path.child('runtimeClassName')));
   if (s.preemptionPolicy !== undefined) errs.push(...checkRequiredSupported(s.preemptionPolicy, PREEMPTION_POLICIES, path.child('preemptionPolicy')));
@@ -1778,8 +1832,10 @@ export function validatePodOnlySpec(spec: PodSpec, path: FieldPath): FieldError[
       });
     });
   }
-  (spec.containers ?? []).forEach((c, i) => errs.push(...validateImageWhitespace(c, path.child('containers').index(i))));
-  (spec.initContainers ?? []).forEach((c, i) => errs.push(...validateImageWhitespace(c, path.child('initContainers').index(i))));
+  const containers = spec.containers ?? [];
+  for (let i = 0; i < containers.length; i++) errs.push(...validateImageWhitespace(containers[i], path.child('containers').index(i)));
+  const initContainers = spec.initContainers ?? [];
+  for (let i = 0; i < initContainers.length; i++) errs.push(...validateImageWhitespace(initContainers[i], path.child('initContainers').index(i)));
   return errs;
 }
 

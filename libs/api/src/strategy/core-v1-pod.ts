@@ -84,12 +84,17 @@ const QOS_RESOURCES = ['cpu', 'memory'];
 
 function positiveQuantities(list: Readonly<Record<string, string>> | undefined): Map<string, Quantity> {
   const out = new Map<string, Quantity>();
-  for (const [name, value] of Object.entries(list ?? {})) {
-    if (!QOS_RESOURCES.includes(name)) continue;
+  for (const name in list) {
+    const value = list[name];
+    if (name !== 'cpu' && name !== 'memory') continue;
     const q = parseQuantityAt(value, SPEC).quantity;
     if (q && q.unscaled > 0n) out.set(name, q);
   }
   return out;
+}
+
+function hasQOSResource(list: Readonly<Record<string, string>> | undefined): boolean {
+  return list !== undefined && ('cpu' in list || 'memory' in list);
 }
 
 function mergeSum(into: Map<string, Quantity>, from: Map<string, Quantity>): void {
@@ -109,18 +114,20 @@ export function computePodQOSClass(spec: PodSpec | undefined): PodQOSClass {
   const limits = new Map<string, Quantity>();
   let guaranteed = true;
   const podLevel = spec?.resources;
-  const podLevelSet = [...Object.keys(podLevel?.requests ?? {}), ...Object.keys(podLevel?.limits ?? {})].some((k) => QOS_RESOURCES.includes(k));
+  const podLevelSet = hasQOSResource(podLevel?.requests) || hasQOSResource(podLevel?.limits);
   if (podLevelSet) {
     mergeSum(requests, positiveQuantities(podLevel?.requests));
     const lim = positiveQuantities(podLevel?.limits);
     mergeSum(limits, lim);
     if (!QOS_RESOURCES.every((r) => lim.has(r))) guaranteed = false;
   } else {
-    for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
-      mergeSum(requests, positiveQuantities(c.resources?.requests));
-      const lim = positiveQuantities(c.resources?.limits);
-      mergeSum(limits, lim);
-      if (!QOS_RESOURCES.every((r) => lim.has(r))) guaranteed = false;
+    for (const list of [spec?.containers, spec?.initContainers]) {
+      for (const c of list ?? []) {
+        mergeSum(requests, positiveQuantities(c.resources?.requests));
+        const lim = positiveQuantities(c.resources?.limits);
+        mergeSum(limits, lim);
+        if (!lim.has('cpu') || !lim.has('memory')) guaranteed = false;
+      }
     }
   }
   if (requests.size === 0 && limits.size === 0) return 'BestEffort';

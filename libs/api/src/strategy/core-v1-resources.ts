@@ -135,6 +135,8 @@ export function validateResourceName(name: string, path: FieldPath): FieldError[
 
 /** validateContainerResourceName: cpu, memory, ephemeral-storage, hugepages-* or an extended resource. */
 export function validateContainerResourceName(name: string, path: FieldPath): FieldError[] {
+  // The names nearly every container uses pass every check below.
+  if (STANDARD_CONTAINER_RESOURCES.has(name)) return [];
   const errs = validateResourceName(name, path);
   if (!name.includes('/')) {
     if (!isStandardContainerResourceName(name)) {
@@ -163,6 +165,37 @@ export function validateResourceQuantityValue(name: string, q: Quantity, path: F
   return errs;
 }
 
+/** One entry of a resource list: its name, its quantity and the quantity's value; the quantity when it parses. */
+function checkResourceEntry(
+  name: string,
+  value: string,
+  nameFn: (name: string, path: FieldPath) => FieldError[],
+  path: FieldPath,
+  errors: FieldError[],
+): Quantity | undefined {
+  const p = path.key(name);
+  for (const e of nameFn(name, p)) errors.push(e);
+  let quantity: Quantity;
+  try {
+    quantity = parseQuantity(value);
+  } catch (e) {
+    if (e instanceof QuantityParseError) {
+      errors.push(invalid(p, value, e.message));
+      return undefined;
+    }
+    throw e;
+  }
+  if (quantity.unscaled < 0n || !isPlainCpuOrMemory(name)) {
+    for (const e of validateResourceQuantityValue(name, quantity, p)) errors.push(e);
+  }
+  return quantity;
+}
+
+/** cpu and memory are never integer resources, so a non-negative one needs no value check. */
+function isPlainCpuOrMemory(name: string): boolean {
+  return name === 'cpu' || name === 'memory';
+}
+
 /** Parses and checks every entry of a resource list; returns the parsed quantities of the valid ones. */
 export function validateResourceList(
   list: ResourceList | undefined,
@@ -171,15 +204,10 @@ export function validateResourceList(
 ): { quantities: Map<string, Quantity>; errors: FieldError[] } {
   const quantities = new Map<string, Quantity>();
   const errors: FieldError[] = [];
-  for (const [name, value] of Object.entries(list ?? {})) {
-    const p = path.key(name);
-    errors.push(...nameFn(name, p));
-    const { quantity, errors: parseErrs } = parseQuantityAt(value, p);
-    errors.push(...parseErrs);
-    if (quantity) {
-      errors.push(...validateResourceQuantityValue(name, quantity, p));
-      quantities.set(name, quantity);
-    }
+  if (list === undefined) return { quantities, errors };
+  for (const name in list) {
+    const quantity = checkResourceEntry(name, list[name], nameFn, path, errors);
+    if (quantity) quantities.set(name, quantity);
   }
   return { quantities, errors };
 }
@@ -206,19 +234,17 @@ export function validateResourceRequirements(
   const reqPath = path.child('requests');
   const errs: FieldError[] = [];
   const limits = validateResourceList(req.limits, nameFn, limPath);
-  errs.push(...limits.errors);
-  const qos = new Set(['cpu', 'memory']);
+  for (const e of limits.errors) errs.push(e);
   let cpuOrMemory = false;
   let hugePages = false;
-  for (const name of Object.keys(req.limits ?? {})) {
-    if (qos.has(name)) cpuOrMemory = true;
+  for (const name in req.limits) {
+    if (name === 'cpu' || name === 'memory') cpuOrMemory = true;
     if (isHugePageResourceName(name)) hugePages = true;
   }
   // Each request in turn: its name, its quantity, then how it compares with its limit.
-  for (const [name, value] of Object.entries(req.requests ?? {})) {
-    const single = validateResourceList({ [name]: value }, nameFn, reqPath);
-    errs.push(...single.errors);
-    const q = single.quantities.get(name);
+  const requests = req.requests;
+  for (const name in requests) {
+    const q = checkResourceEntry(name, requests[name], nameFn, reqPath, errs);
     const limit = limits.quantities.get(name);
     if (q && limit !== undefined) {
       const cmp = compareQuantity(q, limit);
@@ -230,11 +256,13 @@ export function validateResourceRequirements(
     } else if (!(name in (req.limits ?? {})) && !isOvercommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));
     }
-    if (qos.has(name)) cpuOrMemory = true;
+    if (name === 'cpu' || name === 'memory') cpuOrMemory = true;
     if (isHugePageResourceName(name)) hugePages = true;
   }
   if (!cpuOrMemory && hugePages) errs.push(forbidden(path, 'HugePages require cpu or memory'));
-  errs.push(...validateResourceClaimNames(req.claims ?? [], podClaimNames, path.child('claims')));
+  if (req.claims !== undefined && req.claims.length > 0) {
+    for (const e of validateResourceClaimNames(req.claims, podClaimNames, path.child('claims'))) errs.push(e);
+  }
   return errs;
 }
 

@@ -18,7 +18,7 @@ export function validateObjectMeta(
   namespaced: boolean,
   nameFn: NameValidator = nameIsDNSSubdomain,
 ): FieldError[] {
-  const errs: FieldError[] = [...validateObjectMetaName(meta, nameFn, META)];
+  const errs: FieldError[] = validateObjectMetaName(meta, nameFn, META);
   const namespace = meta.namespace ?? '';
   if (namespaced) {
     if (namespace === '') errs.push(required(META.child('namespace')));
@@ -29,28 +29,31 @@ export function validateObjectMeta(
   if ((meta.generation ?? 0) < 0) errs.push(invalid(META.child('generation'), meta.generation, 'must be greater than or equal to 0'));
   errs.push(...validateLabels(meta.labels, META.child('labels')));
   errs.push(...validateAnnotations(meta.annotations, META.child('annotations')));
-  (meta.ownerReferences ?? []).forEach((ref, i) => {
+  const owners = meta.ownerReferences ?? [];
+  if (owners.length > 0) validateOwnerReferences(owners, errs);
+  const finalizers = meta.finalizers ?? [];
+  for (let i = 0; i < finalizers.length; i++) errs.push(...isQualifiedName(finalizers[i], META.child('finalizers').index(i)));
+  return errs;
+}
+
+function validateOwnerReferences(owners: NonNullable<ObjectMeta['ownerReferences']>, errs: FieldError[]): void {
+  owners.forEach((ref, i) => {
     const path = META.child('ownerReferences').index(i);
     if (!ref.apiVersion) errs.push(invalid(path.child('apiVersion'), ref.apiVersion ?? '', 'version must not be empty'));
     if (!ref.kind) errs.push(invalid(path.child('kind'), ref.kind ?? '', 'kind must not be empty'));
     if (!ref.name) errs.push(invalid(path.child('name'), ref.name ?? '', 'name must not be empty'));
     if (!ref.uid) errs.push(invalid(path.child('uid'), ref.uid ?? '', 'uid must not be empty'));
   });
-  const controllers = (meta.ownerReferences ?? []).filter((ref) => ref.controller);
+  const controllers = owners.filter((ref) => ref.controller);
   if (controllers.length > 1) {
     errs.push(
       invalid(
         META.child('ownerReferences'),
-        meta.ownerReferences,
+        owners,
         `Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((c) => `${c.kind}/${c.name}`).join(' and ')}`,
       ),
     );
   }
-  (meta.finalizers ?? []).forEach((finalizer, i) => {
-    const path = META.child('finalizers').index(i);
-    errs.push(...isQualifiedName(finalizer, path));
-  });
-  return errs;
 }
 
 /** apimachinery's ValidateObjectMetaUpdate: identity fields never change. */

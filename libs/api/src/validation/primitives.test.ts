@@ -89,6 +89,11 @@ describe('DNS names', () => {
     ['a.', [SUBDOMAIN_MSG]],
     ['a_b', [SUBDOMAIN_MSG]],
     ['ä', [SUBDOMAIN_MSG]],
+    ['.a', [SUBDOMAIN_MSG]],
+    ['a.-b', [SUBDOMAIN_MSG]],
+    ['a-.b', [SUBDOMAIN_MSG]],
+    ['a.b.', [SUBDOMAIN_MSG]],
+    ['-', [SUBDOMAIN_MSG]],
   ])('subdomain %j', (value, messages) => {
     expect(dns1123SubdomainMessages(value)).toEqual(messages);
     expect(texts(isDNS1123Subdomain(value, f))).toEqual(messages.map((m) => `f: Invalid value: "${value}": ${m}`));
@@ -106,6 +111,10 @@ describe('DNS names', () => {
     ['A', [LABEL_MSG]],
     ['a_b', [LABEL_MSG]],
     ['a.', [LABEL_MSG]],
+    ['a-', [LABEL_MSG]],
+    ['-', [LABEL_MSG]],
+    ['a\n', [LABEL_MSG]],
+    ['a--b', []],
   ])('label %j', (value, messages) => {
     expect(dns1123LabelMessages(value)).toEqual(messages);
     expect(isDNS1123Label(value, f)).toHaveLength(messages.length);
@@ -136,6 +145,11 @@ describe('qualified names and label values', () => {
     ['', ['name part must be non-empty', `name part ${QNAME_MSG}`]],
     ['-a', [`name part ${QNAME_MSG}`]],
     ['a_', [`name part ${QNAME_MSG}`]],
+    ['_a', [`name part ${QNAME_MSG}`]],
+    ['.a', [`name part ${QNAME_MSG}`]],
+    ['a.', [`name part ${QNAME_MSG}`]],
+    ['a\n', [`name part ${QNAME_MSG}`]],
+    ['a..__--b', []],
     ['a'.repeat(63), []],
     ['a'.repeat(64), ['name part must be no more than 63 characters']],
     ['/a', ['prefix part must be non-empty']],
@@ -164,6 +178,9 @@ describe('qualified names and label values', () => {
     ['-a', [LABEL_VALUE_MSG]],
     ['a b', [LABEL_VALUE_MSG]],
     ['a/b', [LABEL_VALUE_MSG]],
+    ['_', [LABEL_VALUE_MSG]],
+    ['a.', [LABEL_VALUE_MSG]],
+    ['a\n', [LABEL_VALUE_MSG]],
   ])('label value %j', (value, messages) => {
     expect(labelValueMessages(value)).toEqual(messages);
     expect(isValidLabelValue(value, f)).toHaveLength(messages.length);

@@ -40,9 +40,15 @@ export function inclusiveRangeError(lo: number, hi: number): string {
 
 function utf8Length(s: string): number {
   let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair is one code point of four bytes; a lone surrogate counts as three, as before.
+      n += 4;
+      i++;
+    } else n += 3;
   }
   return n;
 }
@@ -58,13 +64,56 @@ const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_LABEL_ERR =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
 export const DNS1123_LABEL_MAX_LENGTH = 63;
-const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL_FMT}$`);
+
+// Char loops for the formats every write checks (names, namespaces, label keys and values); each
+// accepts exactly what its regular expression above accepts, without running a regex per field.
+
+function isLowerAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
+
+/** `[a-z0-9]([-a-z0-9]*[a-z0-9])?` over s[from, to). */
+function matchesDNS1123Label(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!isLowerAlnum(c) && !(c === 0x2d && i > from && i < to - 1)) return false;
+  }
+  return true;
+}
+
+/** DNS1123_SUBDOMAIN_FMT: dot-separated DNS-1123 labels. */
+function matchesDNS1123Subdomain(s: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    if (i === s.length || s.charCodeAt(i) === 0x2e) {
+      if (!matchesDNS1123Label(s, start, i)) return false;
+      start = i + 1;
+    }
+  }
+  return true;
+}
+
+/** QNAME_FMT: `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`. */
+function matchesQualifiedNamePart(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (isAlnum(c)) continue;
+    if (i === 0 || i === n - 1 || !(c === 0x2d || c === 0x5f || c === 0x2e)) return false;
+  }
+  return true;
+}
 
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
 const DNS1123_SUBDOMAIN_ERR =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
 
 const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const DNS1035_LABEL_ERR =
@@ -75,9 +124,9 @@ const DNS1035_LABEL_RE = new RegExp(`^${DNS1035_LABEL_FMT}$`);
 export function dns1123LabelMessages(value: string): string[] {
   const errs: string[] = [];
   if (utf8Length(value) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
-  if (!DNS1123_LABEL_RE.test(value)) {
+  if (!matchesDNS1123Label(value, 0, value.length)) {
     // A valid subdomain that is not a valid label can only be failing on its dots.
-    if (DNS1123_SUBDOMAIN_RE.test(value)) errs.push('must not contain dots');
+    if (matchesDNS1123Subdomain(value)) errs.push('must not contain dots');
     else errs.push(regexError(DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, 'my-name', '123-abc'));
   }
   return errs;
@@ -86,7 +135,7 @@ export function dns1123LabelMessages(value: string): string[] {
 export function dns1123SubdomainMessages(value: string): string[] {
   const errs: string[] = [];
   if (utf8Length(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) {
+  if (!matchesDNS1123Subdomain(value)) {
     errs.push(regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com'));
   }
   return errs;
@@ -120,26 +169,24 @@ const QNAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const QNAME_ERR =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 export const QUALIFIED_NAME_MAX_LENGTH = 63;
-const QNAME_RE = new RegExp(`^${QNAME_FMT}$`);
 
 const LABEL_VALUE_FMT = `(${QNAME_FMT})?`;
 const LABEL_VALUE_ERR =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 export const LABEL_VALUE_MAX_LENGTH = 63;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
 
 /** Kubernetes' IsQualifiedName: `[prefix/]name`, prefix a DNS subdomain, name at most 63 characters. */
 export function qualifiedNameMessages(value: string): string[] {
   const errs: string[] = [];
-  const parts = value.split('/');
+  const slash = value.indexOf('/');
   let name: string;
-  if (parts.length === 1) {
-    name = parts[0];
-  } else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
+  if (slash < 0) {
+    name = value;
+  } else if (value.indexOf('/', slash + 1) < 0) {
+    const prefix = value.slice(0, slash);
+    name = value.slice(slash + 1);
     if (prefix.length === 0) errs.push(`prefix part ${emptyError()}`);
-    else errs.push(...dns1123SubdomainMessages(prefix).map((m) => `prefix part ${m}`));
+    else for (const m of dns1123SubdomainMessages(prefix)) errs.push(`prefix part ${m}`);
   } else {
     return [
       `a qualified name ${regexError(QNAME_ERR, QNAME_FMT, 'MyName', 'my.name', '123-abc')}` +
@@ -148,14 +195,14 @@ export function qualifiedNameMessages(value: string): string[] {
   }
   if (name.length === 0) errs.push(`name part ${emptyError()}`);
   else if (utf8Length(name) > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
-  if (!QNAME_RE.test(name)) errs.push(`name part ${regexError(QNAME_ERR, QNAME_FMT, 'MyName', 'my.name', '123-abc')}`);
+  if (!matchesQualifiedNamePart(name)) errs.push(`name part ${regexError(QNAME_ERR, QNAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
 export function labelValueMessages(value: string): string[] {
   const errs: string[] = [];
   if (utf8Length(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
-  if (!LABEL_VALUE_RE.test(value)) {
+  if (value.length > 0 && !matchesQualifiedNamePart(value)) {
     errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   }
   return errs;
@@ -177,9 +224,12 @@ export function validateLabelName(name: string, path: FieldPath): FieldError[] {
 /** Every key and value of a label map. Errors point at the map itself, as in Kubernetes. */
 export function validateLabels(labels: Readonly<Record<string, string>> | undefined, path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(labels ?? {})) {
-    errs.push(...validateLabelName(k, path));
-    errs.push(...isValidLabelValue(v, path));
+  if (labels === undefined) return errs;
+  // Runs for every label of every object written: no per-entry arrays unless something is wrong.
+  for (const k in labels) {
+    const v = labels[k];
+    for (const m of qualifiedNameMessages(k)) errs.push(invalid(path, k, m));
+    for (const m of labelValueMessages(v)) errs.push(invalid(path, v, m));
   }
   return errs;
 }
@@ -194,9 +244,10 @@ export function validateAnnotations(
 ): FieldError[] {
   const errs: FieldError[] = [];
   let total = 0;
-  for (const [k, v] of Object.entries(annotations ?? {})) {
+  if (annotations === undefined) return errs;
+  for (const k in annotations) {
     for (const msg of qualifiedNameMessages(k.toLowerCase())) errs.push(invalid(path, k, msg));
-    total += utf8Length(k) + utf8Length(v);
+    total += utf8Length(k) + utf8Length(annotations[k]);
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT_BYTES) errs.push(tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT_BYTES));
   return errs;
@@ -419,9 +470,10 @@ export function isCIdentifier(value: string, path: FieldPath): FieldError[] {
 export function envVarNameMessages(value: string): string[] {
   const errs: string[] = [];
   if (value.length === 0) errs.push(`environment variable name ${emptyError()}`);
-  for (const ch of value) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x20 || cp > 0x7e || ch === '=') {
+  // Code units suffice: anything outside printable ASCII, surrogates included, fails alike.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x3d) {
       errs.push("a valid environment variable name must consist only of printable ASCII characters other than '='");
       break;
     }
