@@ -10,6 +10,7 @@ import { startCluster, type BenchCluster } from './harness';
 import { PodTracker } from './pod-tracker';
 import { runOps } from './runner';
 import { CYCLE_CASES, runCycleCase, type CycleResult } from './sched-cycles';
+import { readSchedStat, threadTimeShares, type ThreadTimeShares } from './sched-schedstat';
 import { fmtInt, fmtMs, fmtPct, heading, renderTable } from './table';
 
 type PodKind = 'plain' | 'anti-affinity';
@@ -32,6 +33,8 @@ interface SchedResult extends Case {
   bound: number;
   /** CPU seconds per process from the first binding seen to the last. */
   cpu: Map<string, number>;
+  /** How the scheduler's JavaScript thread spent that window: on a CPU, or runnable and waiting for one. */
+  schedThread?: ThreadTimeShares;
   deleteSec: number;
 }
 
@@ -170,13 +173,17 @@ async function runScheduled(client: ApiClient, cluster: BenchCluster, hollow: re
   let bound: boolean;
   let before: Cpus;
   let after: Cpus;
+  let threadBefore: ReturnType<typeof readSchedStat>;
+  let threadAfter: ReturnType<typeof readSchedStat>;
   try {
     const first = await tracker.waitUntil(() => tracker.bound >= 1 || !scheduler.running, 60_000, Math.min(deadline, t0 + 120_000));
     scheduler.assertRunning();
     if (!first) throw new Error(`${ns}: the scheduler bound no pod within a minute of its start:\n${scheduler.output()}`);
     // CPU from the first binding on: the window the rate is measured over.
     before = await cpuNow(cluster, [...hollow, scheduler]);
+    threadBefore = readSchedStat(scheduler.pid);
     bound = await tracker.waitUntil(() => tracker.bound >= c.pods, 30_000, Math.min(deadline, t0 + Math.max(60_000, c.pods * 40)));
+    threadAfter = readSchedStat(scheduler.pid);
     after = await cpuNow(cluster, [...hollow, scheduler]);
     scheduler.assertRunning();
   } finally {
@@ -194,7 +201,8 @@ async function runScheduled(client: ApiClient, cluster: BenchCluster, hollow: re
   progress(`  deleting the pods of ${ns}...`);
   const deleteSec = await deleteAll(client, tracker);
   await tracker.stop();
-  return { ...c, createPerSec, podsPerSec, startupSec, bound: boundCount, cpu: cpuSince(before, after), deleteSec };
+  const schedThread = threadTimeShares(threadBefore, threadAfter);
+  return { ...c, createPerSec, podsPerSec, startupSec, bound: boundCount, cpu: cpuSince(before, after), schedThread, deleteSec };
 }
 
 /** No scheduler: the same pods, created first (untimed), then bound to round-robin nodes with `client.bind`, 500 in flight. */
@@ -365,6 +373,8 @@ function report(sched: SchedResult[], raw: RawResult[], skipped: string[]): void
         { header: 'etcd' },
         { header: 'hollow' },
         { header: 'bench' },
+        { header: 'sched thread: on CPU' },
+        { header: 'waiting for CPU' },
         { header: 'create/s' },
         { header: 'delete s' },
       ],
@@ -380,13 +390,18 @@ function report(sched: SchedResult[], raw: RawResult[], skipped: string[]): void
         perPod(r.cpu.get('etcd'), r.bound),
         perPod(r.cpu.get('hollow-nodes'), r.bound),
         perPod(r.cpu.get('bench'), r.bound),
+        r.schedThread ? fmtPct(r.schedThread.running) : '-',
+        r.schedThread ? fmtPct(r.schedThread.waitingForCpu) : '-',
         fmtInt(r.createPerSec),
         r.deleteSec.toFixed(1),
       ]),
     ),
   );
   out('  pods/s = (bound pods − 1) / (last binding seen − first binding seen); startup = scheduler spawned → first binding;');
-  out('  CPU ms/pod = CPU time of each process from the first binding seen to the last, per bound pod');
+  out('  CPU ms/pod = CPU time of each process from the first binding seen to the last, per bound pod;');
+  out('  sched thread = share of that window the scheduler\'s JavaScript thread ran on a CPU, and was runnable but waited in the');
+  out('  kernel\'s run queue (/proc/PID/schedstat): the two adding up to ~100% mean a scheduler with work all along, i.e. CPU-bound');
+  out('  on the CPU share the machine gave it, not waiting for the apiserver');
 
   out(heading(`Raw binding (no scheduler: pods/binding to a round-robin node, ${RAW_BIND_CONCURRENCY} in flight, right after each scheduled case)`));
   const rawOf = new Map(raw.map((r) => [key(r), r]));
