@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { corev1, spliceResourceVersion, WatchEvent } from '@minik8s/api';
+import { corev1, ProtobufFieldsError, spliceResourceVersion, WatchEvent } from '@minik8s/api';
 import { benchPod } from './pods';
-import { readEventHead, WatchEventBytesError } from './watch-event-bytes';
+import { readEventHead } from './watch-event-bytes';
 
 function eventBytes(type: string, raw: Uint8Array): Uint8Array {
   return WatchEvent.encode({ type, object: { apiVersion: 'v1', kind: 'Pod', raw: Buffer.from(raw) } }).finish();
@@ -25,6 +25,6 @@ describe('readEventHead', () => {
 
   it('refuses bytes that are not a message', () => {
     const raw = corev1.Pod.encode(benchPod('ns', 'p-4', 6)).finish();
-    expect(() => readEventHead(eventBytes('ADDED', raw).subarray(0, 40))).toThrow(WatchEventBytesError);
+    expect(() => readEventHead(eventBytes('ADDED', raw).subarray(0, 40))).toThrow(ProtobufFieldsError);
   });
 });

@@ -15,6 +15,7 @@ export * from './errors';
 export * from './codec/json-codec';
 export * from './codec/descriptor-pool';
 export * from './codec/resource-version-splice';
+export * from './codec/protobuf-fields';
 export * from './scheme/kind-info';
 export * from './scheme/scheme';
 export * from './registry/default-scheme';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { defaultScheme } from '../registry/default-scheme';
-import { resourceVersionSpliceWorks, spliceResourceVersion, SpliceError } from './resource-version-splice';
+import { ProtobufFieldsError } from './protobuf-fields';
+import { resourceVersionSpliceWorks, spliceResourceVersion } from './resource-version-splice';
 
 const scheme = defaultScheme();
 const corpusDir = join(__dirname, '..', '..', 'testdata', 'manifests');
@@ -62,7 +63,7 @@ describe('spliceResourceVersion', () => {
   });
 
   it('refuses bytes that are not a message', () => {
-    expect(() => spliceResourceVersion(Uint8Array.from([0x1a, 0x05, 0x01]), '1')).toThrow(SpliceError);
-    expect(() => spliceResourceVersion(Uint8Array.from([0x0b]), '1')).toThrow(SpliceError);
+    expect(() => spliceResourceVersion(Uint8Array.from([0x1a, 0x05, 0x01]), '1')).toThrow(ProtobufFieldsError);
+    expect(() => spliceResourceVersion(Uint8Array.from([0x0b]), '1')).toThrow(ProtobufFieldsError);
   });
 });
