@@ -3,6 +3,7 @@ import type { Logger } from '@minik8s/logging';
 import { mustRun } from './commands';
 import { hairpinOnArgs, isPromiscuous, linkEventConcerns, parseBridgePorts, type HairpinMode } from './hairpin';
 import type { LinkWatcher } from './link-monitor';
+import { SyncLoop } from './sync-loop';
 
 export interface BridgeHairpinOptions {
   mode: HairpinMode;
@@ -28,16 +29,22 @@ const RETRY_MS = 2_000;
  */
 export class BridgeHairpin {
   private bridge: string | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly loop: SyncLoop;
   private stopWatching: (() => void) | undefined;
-  private periodic: NodeJS.Timeout | undefined;
-  private retry: NodeJS.Timeout | undefined;
-  private stopped = false;
   /** Counters for tests and logs. */
   readonly stats = { syncs: 0, portsChanged: 0, failures: 0 };
 
-  constructor(private readonly options: BridgeHairpinOptions) {}
+  constructor(private readonly options: BridgeHairpinOptions) {
+    this.loop = new SyncLoop({
+      sync: () => this.sync(),
+      retryMs: RETRY_MS,
+      onError: (err, retryMs) => {
+        this.stats.failures++;
+        this.bridge = undefined;
+        options.logger.warn({ err: err.message, retryMs }, 'hairpin sync failed; retrying');
+      },
+    });
+  }
 
   start(): void {
     this.options.logger.info({ hairpinMode: this.options.mode }, `Hairpin mode set to "${this.options.mode}"`);
@@ -46,53 +53,21 @@ export class BridgeHairpin {
       if (linkEventConcerns(line, this.bridge)) this.requestSync();
     });
     this.requestSync();
-    const resyncMs = this.options.resyncMs ?? 30_000;
-    if (resyncMs > 0) {
-      this.periodic = setInterval(() => this.requestSync(), resyncMs);
-      this.periodic.unref?.();
-    }
+    this.loop.resyncEvery(this.options.resyncMs ?? 30_000);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.stopWatching?.();
-    if (this.periodic) clearInterval(this.periodic);
-    if (this.retry) clearTimeout(this.retry);
-    await this.running;
+    await this.loop.stop();
   }
 
   requestSync(): void {
-    if (this.stopped || this.options.mode === 'none') return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => (this.running = undefined));
+    if (this.options.mode !== 'none') this.loop.request();
   }
 
   /** Resolves once no sync is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.sync();
-      } catch (err) {
-        this.stats.failures++;
-        this.bridge = undefined;
-        this.options.logger.warn({ err: (err as Error).message, retryMs: RETRY_MS }, 'hairpin sync failed; retrying');
-        if (!this.stopped && !this.retry) {
-          this.retry = setTimeout(() => {
-            this.retry = undefined;
-            this.requestSync();
-          }, RETRY_MS);
-        }
-        return;
-      }
-    } while (this.again && !this.stopped);
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   private async sync(): Promise<void> {

@@ -3,6 +3,7 @@ import { Informer, Nodes, type ApiClient } from '@minik8s/client';
 import type { Logger } from '@minik8s/logging';
 import type { CommandRunner } from '@minik8s/exec';
 import { mustRun } from './commands';
+import { SyncLoop } from './sync-loop';
 import {
   FORWARD_CHAIN,
   POSTROUTING_CHAIN,
@@ -44,17 +45,21 @@ const RETRY_MS = 2_000;
  */
 export class NodeNetwork {
   private readonly informer: Informer<corev1.Node>;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private forceNext = true;
+  private readonly loop: SyncLoop;
   private rulesWritten = false;
-  private retry: NodeJS.Timeout | undefined;
-  private periodic: NodeJS.Timeout | undefined;
-  private stopped = false;
   /** Counters for tests and logs. */
   readonly stats = { syncs: 0, routeChanges: 0, failures: 0 };
 
   constructor(private readonly options: NodeNetworkOptions) {
+    this.loop = new SyncLoop({
+      sync: (force) => this.sync(force),
+      retryMs: RETRY_MS,
+      onError: (err, retryMs) => {
+        this.stats.failures++;
+        this.rulesWritten = false;
+        options.logger.warn({ err: err.message, retryMs }, 'node network sync failed; retrying');
+      },
+    });
     this.informer = new Informer<corev1.Node>(options.client, options.client.kindInfo(Nodes), { logger: options.logger });
     const changed = (): void => this.requestSync();
     // Heartbeats update every Node every few seconds; only a route's inputs matter here.
@@ -72,58 +77,23 @@ export class NodeNetwork {
   async start(timeoutMs = 60_000): Promise<void> {
     this.informer.start();
     if (!(await this.informer.waitForCacheSync(timeoutMs))) throw new Error('the Node cache did not sync');
-    this.requestSync(true);
-    const resyncMs = this.options.resyncMs ?? 30_000;
-    if (resyncMs > 0) {
-      this.periodic = setInterval(() => this.requestSync(true), resyncMs);
-      this.periodic.unref?.();
-    }
+    this.loop.request(true);
+    this.loop.resyncEvery(this.options.resyncMs ?? 30_000);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
-    if (this.periodic) clearInterval(this.periodic);
+    await this.loop.stop();
     await this.informer.stop();
-    await this.running;
   }
 
   /** Asks for a sync; `force` also rewrites the rules and re-checks the jumps. */
   requestSync(force = false): void {
-    if (this.stopped) return;
-    this.forceNext ||= force;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => (this.running = undefined));
+    this.loop.request(force);
   }
 
   /** Resolves once no sync is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      const force = this.forceNext;
-      this.forceNext = false;
-      try {
-        await this.sync(force);
-      } catch (err) {
-        this.stats.failures++;
-        this.rulesWritten = false;
-        this.options.logger.warn({ err: (err as Error).message, retryMs: RETRY_MS }, 'node network sync failed; retrying');
-        if (!this.stopped && !this.retry) {
-          this.retry = setTimeout(() => {
-            this.retry = undefined;
-            this.requestSync(true);
-          }, RETRY_MS);
-        }
-        return;
-      }
-    } while (this.again && !this.stopped);
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   private async sync(force: boolean): Promise<void> {
