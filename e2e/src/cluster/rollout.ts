@@ -1,6 +1,7 @@
 import type { appsv1, corev1 } from '@minik8s/api';
 import { Deployments, Pods } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
+import { get } from 'node:http';
 import type { Scenario } from './scenario';
 
 /** Waits until Deployment `name` runs `image` on all `replicas`, every one available and the old pods gone. */
@@ -20,7 +21,10 @@ export async function rolledOutTo(s: Scenario, name: string, image: string, repl
 
 /**
  * Requests `url` back to back until stopped, counting failures and the distinct answers: a client
- * of the Service that must see no error while pods come and go.
+ * of the Service that must see no error while pods come and go. Each request opens its own
+ * connection, as a `curl` loop does: a kept-alive connection stays pinned (by conntrack) to the pod
+ * it first reached, so when that pod stops, a request sent just as the server closes the idle
+ * connection fails whatever the Service does — a client-side race, not what this measures.
  */
 export class LoopingClient {
   requests = 0;
@@ -38,9 +42,9 @@ export class LoopingClient {
       const url = this.urls[this.requests % this.urls.length];
       this.requests++;
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        const body = (await res.text()).trim();
-        if (res.ok) this.answers.add(body.replace(/kubia-\S+$/, 'kubia-<pod>'));
+        const res = await getOnce(url, 10_000);
+        const body = res.body.trim();
+        if (res.status === 200) this.answers.add(body.replace(/kubia-\S+$/, 'kubia-<pod>'));
         else this.failures.push(`${url}: HTTP ${res.status}`);
       } catch (err) {
         this.failures.push(`${url}: ${(err as Error).message}`);
@@ -53,4 +57,19 @@ export class LoopingClient {
     this.running = false;
     await this.done;
   }
+}
+
+/** One GET on a connection of its own (`agent: false`: `Connection: close`, no pooling). */
+function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
 }
