@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Deployments, EndpointsKind, Pods, Services } from '@minik8s/client';
+import { Deployments, Pods, Services } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { kubiaDeployment, kubiaService, scriptPod } from './manifests';
 import { useScenario } from './scenario';
+import { kubiaByIpAndNameScript, waitForReadyEndpoints } from './service-checks';
 
 const s = useScenario('services');
 
@@ -19,25 +20,10 @@ describe('a Service across nodes', () => {
     expect(clusterIP).toMatch(/^10\.(9[6-9]|1[01]\d)\./);
     expect(nodePort).toBeGreaterThanOrEqual(30000);
 
-    await waitFor(
-      async () => {
-        const ep = await s.client.resource(EndpointsKind).namespace(s.ns).get('kubia');
-        return (ep.subsets ?? []).flatMap((ss) => ss.addresses ?? []).length === 2;
-      },
-      { timeoutMs: 180_000, intervalMs: 1_000, description: 'two ready kubia endpoints' },
-    );
+    await waitForReadyEndpoints(s, 'kubia', 2, 180_000);
 
     const name = `kubia.${s.ns}.svc.cluster.local`;
-    // Retries inside the pod ride out the proxy and DNS catching up; the pod's phase is the verdict.
-    // (`timeout`, not wget's -T: Debian's static busybox wget crashes with -T.)
-    const script = [
-      'for i in $(seq 1 60); do',
-      `  if timeout 5 wget -q -O /tmp/by-ip http://${clusterIP}/ && timeout 5 wget -q -O /tmp/by-name http://${name}/ &&`,
-      `     grep -q "You've hit kubia" /tmp/by-ip && grep -q "You've hit kubia" /tmp/by-name; then cat /tmp/by-ip /tmp/by-name; exit 0; fi`,
-      '  sleep 1',
-      'done',
-      'exit 1',
-    ].join('\n');
+    const script = kubiaByIpAndNameScript(clusterIP, name);
     await s.client.resource(Pods).namespace(s.ns).create(scriptPod('client', script, { nodeName: clientNode.name }));
     const client = await s.waitForPod('client', (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''), 'finished', 180_000);
     expect(client.spec?.nodeName).toBe(clientNode.name);

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
-import { ConfigMaps, Deployments, EndpointsKind, Leases, Nodes, Pods, Services } from '@minik8s/client';
+import { ConfigMaps, Deployments, Leases, Nodes, Pods, Services } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { COMPOSE } from '../cluster/compose';
 import { kubiaDeployment, kubiaService, scriptPod } from '../cluster/manifests';
 import { isReady, podReady, useScenario } from '../cluster/scenario';
+import { kubiaByIpAndNameScript, waitForReadyEndpoints } from '../cluster/service-checks';
 import { restartDockerEngine } from './docker-engine';
 import { dockerRestartEnabled, SKIPPED_LINE } from './gate';
 
@@ -127,22 +128,9 @@ function scenario(): void {
 
     // Services answer again: the proxies rebuilt their rules in the nodes' new network namespaces,
     // and DNS answers from its restarted pods. Retries in the pod ride out the catching up.
-    await waitFor(
-      async () => {
-        const ep = await s.client.resource(EndpointsKind).namespace(s.ns).get('kubia');
-        return (ep.subsets ?? []).flatMap((ss) => ss.addresses ?? []).length === 2;
-      },
-      { timeoutMs: 120_000, intervalMs: 1_000, description: 'two ready kubia endpoints' },
-    );
+    await waitForReadyEndpoints(s, 'kubia', 2, 120_000);
     const name = `kubia.${s.ns}.svc.cluster.local`;
-    const script = [
-      'for i in $(seq 1 60); do',
-      `  if timeout 5 wget -q -O /tmp/by-ip http://${clusterIP}/ && timeout 5 wget -q -O /tmp/by-name http://${name}/ &&`,
-      `     grep -q "You've hit kubia" /tmp/by-ip && grep -q "You've hit kubia" /tmp/by-name; then cat /tmp/by-ip /tmp/by-name; exit 0; fi`,
-      '  sleep 1',
-      'done',
-      'exit 1',
-    ].join('\n');
+    const script = kubiaByIpAndNameScript(clusterIP, name);
     await s.client.resource(Pods).namespace(s.ns).create(scriptPod('client', script));
     const client = await s.waitForPod('client', (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''), 'finished', 180_000);
     expect(client.status?.phase).toBe('Succeeded');
