@@ -1,6 +1,8 @@
-import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
+import { GrpcUnaryHttp2 } from '@minik8s/grpc-http2';
 import {
   ApiServerClient,
+  ApiServerService,
   defaultScheme,
   fromServiceError,
   type ApiObject,
@@ -160,10 +162,29 @@ export class ResourceClient<T extends ApiObject> {
   }
 }
 
-/** The typed gRPC client of the apiserver that every component and minictl use. */
+/** A unary method of the ApiServer service, as the generated definition describes it. */
+interface UnaryMethod<Req, Res> {
+  path: string;
+  requestSerialize(value: Req): Buffer;
+  responseDeserialize(bytes: Buffer): Res;
+}
+
+const KEEPALIVE_TIME_MS = 20_000;
+const KEEPALIVE_TIMEOUT_MS = 10_000;
+const INITIAL_RECONNECT_BACKOFF_MS = 200;
+const MAX_RECONNECT_BACKOFF_MS = 2000;
+
+/**
+ * The typed gRPC client of the apiserver that every component and minictl use. Unary calls go
+ * over plain node:http2 (libs/grpc-http2), which costs a fraction of grpc-js's client stack per
+ * call (the scheduler binds, the kubelets and controllers write status, all through here);
+ * watches stay on grpc-js, whose per-message cost on a long stream is small.
+ */
 export class ApiClient {
   readonly scheme: Scheme;
-  private readonly grpc: ApiServerClient;
+  private readonly unary: GrpcUnaryHttp2;
+  private streams: ApiServerClient | undefined;
+  private readonly target: string;
   private readonly timeoutMs: number;
   private readonly waitForReady: boolean;
 
@@ -174,14 +195,26 @@ export class ApiClient {
     this.scheme = options.scheme ?? defaultScheme();
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.waitForReady = options.waitForReady ?? true;
-    this.grpc = new ApiServerClient(address.replace(/^grpc:\/\//, ''), credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 20_000,
-      'grpc.keepalive_timeout_ms': 10_000,
+    this.target = address.replace(/^grpc:\/\//, '');
+    this.unary = new GrpcUnaryHttp2(this.target, {
+      keepaliveTimeMs: KEEPALIVE_TIME_MS,
+      keepaliveTimeoutMs: KEEPALIVE_TIMEOUT_MS,
+      initialReconnectBackoffMs: INITIAL_RECONNECT_BACKOFF_MS,
+      maxReconnectBackoffMs: MAX_RECONNECT_BACKOFF_MS,
+    });
+  }
+
+  /** The grpc-js channel for watches, opened with the first one. */
+  private get grpc(): ApiServerClient {
+    this.streams ??= new ApiServerClient(this.target, credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+      'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
+      'grpc.initial_reconnect_backoff_ms': INITIAL_RECONNECT_BACKOFF_MS,
+      'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS,
     });
+    return this.streams;
   }
 
   resource<T extends ApiObject>(ref: KindRef<T>): ResourceClient<T> {
@@ -203,19 +236,14 @@ export class ApiClient {
     return new Metadata({ waitForReady: this.waitForReady });
   }
 
-  private deadline(): Date {
-    return new Date(Date.now() + this.timeoutMs);
-  }
-
-  private call<Req, Res>(
-    method: (req: Req, metadata: Metadata, options: Partial<CallOptions>, callback: (err: ServiceError | null, res: Res) => void) => unknown,
-    req: Req,
-  ): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
-      method.call(this.grpc, req, this.metadata(), { deadline: this.deadline() }, (err, res) =>
-        err ? reject(fromServiceError(err)) : resolve(res),
-      );
-    });
+  private async call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req): Promise<Res> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.unary.call(method.path, method.requestSerialize(req), { deadline: Date.now() + this.timeoutMs, waitForReady: this.waitForReady });
+    } catch (err) {
+      throw fromServiceError(err);
+    }
+    return method.responseDeserialize(bytes);
   }
 
   private decode(unknown: Unknown | undefined): ApiObject {
@@ -223,7 +251,7 @@ export class ApiClient {
   }
 
   async create(info: KindInfo, obj: ApiObject, namespace: string | undefined, options: { dryRun?: boolean } = {}): Promise<ApiObject> {
-    const res = await this.call(this.grpc.create, {
+    const res = await this.call(ApiServerService.create, {
       ref: this.ref(info, namespace ?? obj.metadata?.namespace),
       object: this.scheme.toUnknown(info, obj),
       dryRun: options.dryRun ? ['All'] : [],
@@ -232,12 +260,12 @@ export class ApiClient {
   }
 
   async get(info: KindInfo, namespace: string | undefined, name: string, subresource = ''): Promise<ApiObject> {
-    const res = await this.call(this.grpc.get, { ref: this.ref(info, namespace, name, subresource) });
+    const res = await this.call(ApiServerService.get, { ref: this.ref(info, namespace, name, subresource) });
     return this.decode(res.object);
   }
 
   async list(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ObjectList<ApiObject>> {
-    const res = await this.call(this.grpc.list, { ref: this.ref(info, namespace), options });
+    const res = await this.call(ApiServerService.list, { ref: this.ref(info, namespace), options });
     return {
       items: (res.items ?? []).map((u) => this.decode(u)),
       resourceVersion: res.metadata?.resourceVersion ?? '',
@@ -246,7 +274,7 @@ export class ApiClient {
   }
 
   async update(info: KindInfo, obj: ApiObject, namespace: string | undefined, subresource = '', options: { dryRun?: boolean } = {}): Promise<ApiObject> {
-    const res = await this.call(this.grpc.update, {
+    const res = await this.call(ApiServerService.update, {
       ref: this.ref(info, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? '', subresource),
       object: this.scheme.toUnknown(subresource === 'scale' ? this.kindInfo({ apiVersion: 'autoscaling/v1', kind: 'Scale' }) : info, obj),
       dryRun: options.dryRun ? ['All'] : [],
@@ -256,7 +284,7 @@ export class ApiClient {
 
   async patch(info: KindInfo, namespace: string | undefined, name: string, patchType: string, patch: unknown, subresource = ''): Promise<ApiObject> {
     const body = typeof patch === 'string' ? patch : JSON.stringify(patch);
-    const res = await this.call(this.grpc.patch, {
+    const res = await this.call(ApiServerService.patch, {
       ref: this.ref(info, namespace, name, subresource),
       patchType,
       patch: Buffer.from(body, 'utf8'),
@@ -265,12 +293,12 @@ export class ApiClient {
   }
 
   async delete(info: KindInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
-    const res = await this.call(this.grpc.delete, { ref: this.ref(info, namespace, name), options });
+    const res = await this.call(ApiServerService.delete, { ref: this.ref(info, namespace, name), options });
     return this.decode(res.object);
   }
 
   async deleteCollection(info: KindInfo, namespace: string | undefined, listOptions: ListOptions = {}, options: DeleteOptions = {}): Promise<ObjectList<ApiObject>> {
-    const res = await this.call(this.grpc.deleteCollection, { ref: this.ref(info, namespace), listOptions, options });
+    const res = await this.call(ApiServerService.deleteCollection, { ref: this.ref(info, namespace), listOptions, options });
     return { items: (res.items ?? []).map((u) => this.decode(u)), resourceVersion: res.metadata?.resourceVersion ?? '' };
   }
 
@@ -283,7 +311,7 @@ export class ApiClient {
   async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
     const pods = this.kindInfo({ apiVersion: 'v1', kind: 'Pod' });
     const bindings = this.kindInfo({ apiVersion: 'v1', kind: 'Binding' });
-    await this.call(this.grpc.create, {
+    await this.call(ApiServerService.create, {
       ref: this.ref(pods, namespace, podName, 'binding'),
       object: this.scheme.toUnknown(bindings, {
         metadata: { name: podName, namespace, uid: podUid },
@@ -301,14 +329,15 @@ export class ApiClient {
   }
 
   async discovery(): Promise<DiscoveryResponse> {
-    return this.call(this.grpc.discovery, {});
+    return this.call(ApiServerService.discovery, {});
   }
 
   async version(): Promise<VersionInfo> {
-    return this.call(this.grpc.version, {});
+    return this.call(ApiServerService.version, {});
   }
 
   close(): void {
-    this.grpc.close();
+    this.unary.close();
+    this.streams?.close();
   }
 }

@@ -10,7 +10,7 @@ import {
   type WireRangeResponse,
   type WireTxnResponse,
 } from './etcd-kv-wire';
-import { GrpcUnaryHttp2 } from './grpc-unary-http2';
+import { GrpcUnaryHttp2 } from '@minik8s/grpc-http2';
 
 export interface RangeCall {
   key: Buffer;
@@ -36,7 +36,7 @@ export interface KvTransport {
 
 /**
  * KV calls straight on one HTTP/2 connection with hand-encoded messages (see etcd-kv-wire.ts and
- * grpc-unary-http2.ts). Errors read as grpc-js's ("14 UNAVAILABLE: ...", etcd's "mvcc: required
+ * libs/grpc-http2). Errors read as grpc-js's ("14 UNAVAILABLE: ...", etcd's "mvcc: required
  * revision has been compacted"), which the store translates.
  */
 export class GrpcKv implements KvTransport {

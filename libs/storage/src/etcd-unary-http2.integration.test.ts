@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { EtcdHarness, freePort } from '@minik8s/testing';
 import { decodeRangeResponse, decodeTxnResponse, encodeRangeRequest, encodeTxnRequest, KV_METHODS } from './etcd-kv-wire';
-import { GrpcCallError, GrpcUnaryHttp2 } from './grpc-unary-http2';
+import { GrpcCallError, GrpcUnaryHttp2 } from '@minik8s/grpc-http2';
 
 let etcd: EtcdHarness;
 beforeAll(async () => {
