@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, Nodes } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, freePort, removeDockerObjectsByLabel, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, freePort, removeDockerObjectsByLabel, waitFor, type ApiServerHarness } from '@minik8s/testing';
 
 const ROOT = join(__dirname, '..', '..');
 const LAUNCHER = join(ROOT, 'bin', 'minik8s.js');
@@ -25,8 +25,7 @@ export function ensureImages(images: readonly string[], only: string): void {
  * this machine's Docker. Everything it starts it stops and removes.
  */
 export class LocalCluster {
-  etcd!: EtcdHarness;
-  apiserver!: ApiServerHarness;
+  controlPlane!: ControlPlaneHarness;
   client!: ApiClient;
   readonly nodeName: string;
   private readonly rootDir = mkdtempSync(join(tmpdir(), 'minik8s-e2e-'));
@@ -41,9 +40,8 @@ export class LocalCluster {
   }
 
   async start(): Promise<void> {
-    this.etcd = await EtcdHarness.start();
-    this.apiserver = await ApiServerHarness.start({ etcdEndpoint: this.etcd.endpoint });
-    this.client = new ApiClient(this.apiserver.address, { timeoutMs: 10_000 });
+    this.controlPlane = await ControlPlaneHarness.start();
+    this.client = new ApiClient(this.controlPlane.address, { timeoutMs: 10_000 });
     this.startComponent('controller-manager', [`--cluster-cidr=${this.clusterCidr}`]);
     this.startComponent('scheduler', ['--health-port=-1']);
     this.kubeletPort = await freePort();
@@ -57,8 +55,13 @@ export class LocalCluster {
     );
   }
 
+  /** The apiserver alone, for tests that restart it under the running components. */
+  get apiserver(): ApiServerHarness {
+    return this.controlPlane.apiserver;
+  }
+
   startComponent(name: string, args: string[]): void {
-    const child = spawn(process.execPath, [LAUNCHER, name, `--server=${this.apiserver.address}`, '--log-format=json', ...args], {
+    const child = spawn(process.execPath, [LAUNCHER, name, `--server=${this.controlPlane.address}`, '--log-format=json', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.logs.set(name, '');
@@ -95,8 +98,7 @@ export class LocalCluster {
   async stop(): Promise<void> {
     for (const name of ['kubelet', 'scheduler', 'controller-manager']) await this.stopComponent(name);
     this.client?.close();
-    await this.apiserver?.stop();
-    await this.etcd?.stop();
+    await this.controlPlane?.stop();
     await removeDockerObjectsByLabel(`io.minik8s.node=${this.nodeName}`).catch(() => undefined);
     spawnSync('docker', ['network', 'rm', `minik8s-${this.nodeName}`], { stdio: 'ignore' });
     rmSync(this.rootDir, { recursive: true, force: true });

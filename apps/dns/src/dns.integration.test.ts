@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { corev1, discoveryv1 } from '@minik8s/api';
 import { ApiClient, EndpointSlices, EndpointsKind, MERGE_PATCH, Namespaces, Pods, Services } from '@minik8s/client';
 import { createLogger, silentLogger, type Logger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { RRType, Rcode, type DnsMessage, type ResourceRecord } from './dns-message';
 import { DnsServer } from './dns-server';
 import { SERVICE_NAME_LABEL } from './records';
@@ -19,8 +19,7 @@ import { FakeUpstream, a, askTcp, askUdp } from './test/dns-testing';
 const NS = 'dns-it';
 const ZONE = 'cluster.local';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let controlPlane: ControlPlaneHarness;
 let client: ApiClient;
 let upstream: FakeUpstream;
 let dns: DnsServer;
@@ -32,13 +31,12 @@ function testLogger(): Logger {
 }
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  controlPlane = await ControlPlaneHarness.start();
+  client = new ApiClient(controlPlane.address, { timeoutMs: 5000 });
   await client.resource(Namespaces).create({ metadata: { name: NS } });
   upstream = await FakeUpstream.start([a('example.com', '192.0.2.10', 300), a('www.example.org', '192.0.2.20', 300)]);
   dns = new DnsServer({
-    server: apiserver.address,
+    server: controlPlane.address,
     bindAddress: '127.0.0.1',
     port: 0,
     healthPort: 0,
@@ -53,8 +51,7 @@ afterAll(async () => {
   await dns?.stop();
   await upstream?.close();
   client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await controlPlane?.stop();
 });
 
 const fqdn = (name: string): string => `${name}.${NS}.svc.${ZONE}`;

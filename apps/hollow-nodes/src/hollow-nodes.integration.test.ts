@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { coordinationv1, corev1 } from '@minik8s/api';
 import { ApiClient, Informer, Leases, Namespaces, Nodes, Pods } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { EXIT_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION, READY_ANNOTATION } from './annotations';
 import type { HollowNodesOptions } from './config';
 import { HollowNodes } from './hollow-nodes';
@@ -11,8 +11,7 @@ const NS = 'hollow-it';
 const PREFIX = 'hn-';
 const COUNT = 5;
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let controlPlane: ControlPlaneHarness;
 let client: ApiClient;
 const running: HollowNodes[] = [];
 
@@ -42,17 +41,15 @@ async function startHollow(overrides: Partial<HollowNodesOptions> = {}): Promise
 }
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 10_000 });
+  controlPlane = await ControlPlaneHarness.start();
+  client = new ApiClient(controlPlane.address, { timeoutMs: 10_000 });
   await client.resource(Namespaces).create({ metadata: { name: NS } });
 }, 90_000);
 
 afterAll(async () => {
   for (const h of running) await h.stop();
   client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await controlPlane?.stop();
 });
 
 const pods = () => client.resource(Pods).namespace(NS);

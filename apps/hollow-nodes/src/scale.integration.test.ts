@@ -1,30 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
 import { ApiClient, Informer, Leases, Namespaces, Nodes, Pods } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { HollowNodes } from './hollow-nodes';
 import { mapLimit, NODE_LEASE_NAMESPACE } from './node-registration';
 
 const NODES = 200;
 const NS = 'hollow-scale';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let controlPlane: ControlPlaneHarness;
 let client: ApiClient;
 let hollow: HollowNodes | undefined;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 30_000 });
+  controlPlane = await ControlPlaneHarness.start();
+  client = new ApiClient(controlPlane.address, { timeoutMs: 30_000 });
   await client.resource(Namespaces).create({ metadata: { name: NS } });
 }, 90_000);
 
 afterAll(async () => {
   await hollow?.stop();
   client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await controlPlane?.stop();
 });
 
 function percentile(sorted: number[], p: number): number {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { corev1, discoveryv1 } from '@minik8s/api';
 import { ApiClient, EndpointSlices, Namespaces, Services } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ECHO_SERVER, HeldConnection, PEER_ECHO_SERVER, TCP_ECHO_SERVER, Topology, UDP_ECHO_SERVER, UdpPinger, connectMany, netnsUnavailable } from './test/netns';
 
@@ -39,8 +39,7 @@ let topo: Topology;
 let nodeNs: string;
 let clientNs: string;
 let podNs: string[];
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let controlPlane: ControlPlaneHarness;
 let client: ApiClient;
 let proxy: ChildProcess | undefined;
 let proxyOutput = '';
@@ -62,7 +61,7 @@ function startProxy(): ChildProcess {
   proxyOutput = '';
   const child = spawn(
     process.execPath,
-    [LAUNCHER, 'proxy', `--server=${apiserver.address}`, `--node-name=${NODE}`, `--node-ip=${NODE_IP}`, `--netns=${nodeNs}`, '--min-sync-period=100', '--log-format=json', '--log-level=info'],
+    [LAUNCHER, 'proxy', `--server=${controlPlane.address}`, `--node-name=${NODE}`, `--node-ip=${NODE_IP}`, `--netns=${nodeNs}`, '--min-sync-period=100', '--log-format=json', '--log-level=info'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (d: Buffer) => (proxyOutput += d.toString()));
@@ -146,9 +145,8 @@ describe.skipIf(!!why)('proxy in network namespaces', () => {
     topo.exec(clientNs, 'ip', ['addr', 'add', '192.168.77.2/24', 'dev', 'eth0']);
     topo.exec(clientNs, 'ip', ['route', 'add', 'default', 'via', NODE_IP]);
 
-    etcd = await EtcdHarness.start();
-    apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-    client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+    controlPlane = await ControlPlaneHarness.start();
+    client = new ApiClient(controlPlane.address, { timeoutMs: 5000 });
     await client.resource(Namespaces).create({ metadata: { name: NS } });
     web = await createService('web', { type: 'ClusterIP', ports: [{ protocol: 'TCP', port: 80, targetPort: { type: 0, intVal: 8080 } }] });
     await client.resource(EndpointSlices).namespace(NS).create(endpointSlice('web', [{ ip: POD1 }, { ip: POD2 }]));
@@ -162,8 +160,7 @@ describe.skipIf(!!why)('proxy in network namespaces', () => {
   afterAll(async () => {
     await stopProxy();
     client?.close();
-    await apiserver?.stop();
-    await etcd?.stop();
+    await controlPlane?.stop();
     await topo?.destroy();
   });
 

@@ -28,3 +28,24 @@ export function kubiaByIpAndNameScript(clusterIP: string, dnsName: string): stri
     'exit 1',
   ].join('\n');
 }
+
+/**
+ * GETs / from `nodePort` on each node in turn, waiting on each until it answers 200, and returns
+ * the trimmed bodies in node order. Every node is asked, not only those running a backend: a
+ * NodePort must answer on all of them.
+ */
+export async function bodiesFromEveryNodePort(nodes: { name: string; ip: string }[], nodePort: number, timeoutMs = 60_000): Promise<string[]> {
+  const bodies: string[] = [];
+  for (const node of nodes) {
+    bodies.push(
+      await waitFor(
+        async () => {
+          const res = await fetch(`http://${node.ip}:${nodePort}/`, { signal: AbortSignal.timeout(5_000) });
+          return res.ok ? (await res.text()).trim() : undefined;
+        },
+        { timeoutMs, intervalMs: 1_000, description: `NodePort ${nodePort} on ${node.name}` },
+      ),
+    );
+  }
+  return bodies;
+}

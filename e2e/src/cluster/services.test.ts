@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Deployments, Pods, Services } from '@minik8s/client';
-import { waitFor } from '@minik8s/testing';
 import { kubiaDeployment, kubiaService, scriptPod } from './manifests';
 import { useScenario } from './scenario';
-import { kubiaByIpAndNameScript, waitForReadyEndpoints } from './service-checks';
+import { bodiesFromEveryNodePort, kubiaByIpAndNameScript, waitForReadyEndpoints } from './service-checks';
 
 const s = useScenario('services');
 
@@ -30,15 +29,7 @@ describe('a Service across nodes', () => {
     expect(client.status?.phase).toBe('Succeeded');
 
     // NodePort: every node answers, whether or not it runs a backend.
-    for (const node of nodes) {
-      const body = await waitFor(
-        async () => {
-          const res = await fetch(`http://${node.ip}:${nodePort}/`, { signal: AbortSignal.timeout(5_000) });
-          return res.ok ? (await res.text()).trim() : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 1_000, description: `NodePort ${nodePort} on ${node.name}` },
-      );
-      expect(body).toMatch(/^You've hit kubia-/);
-    }
+    const bodies = await bodiesFromEveryNodePort(nodes, nodePort);
+    expect(bodies).toEqual(nodes.map(() => expect.stringMatching(/^You've hit kubia-/)));
   });
 });

@@ -7,7 +7,7 @@ import { waitFor } from '@minik8s/testing';
 import { COMPOSE } from '../cluster/compose';
 import { kubiaDeployment, kubiaService, scriptPod } from '../cluster/manifests';
 import { isReady, podReady, useScenario } from '../cluster/scenario';
-import { kubiaByIpAndNameScript, waitForReadyEndpoints } from '../cluster/service-checks';
+import { bodiesFromEveryNodePort, kubiaByIpAndNameScript, waitForReadyEndpoints } from '../cluster/service-checks';
 import { restartDockerEngine } from './docker-engine';
 import { dockerRestartEnabled, SKIPPED_LINE } from './gate';
 
@@ -134,16 +134,8 @@ function scenario(): void {
     await s.client.resource(Pods).namespace(s.ns).create(scriptPod('client', script));
     const client = await s.waitForPod('client', (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''), 'finished', 180_000);
     expect(client.status?.phase).toBe('Succeeded');
-    for (const node of nodes) {
-      const body = await waitFor(
-        async () => {
-          const res = await fetch(`http://${node.ip}:${nodePort}/`, { signal: AbortSignal.timeout(5_000) });
-          return res.ok ? (await res.text()).trim() : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 1_000, description: `NodePort ${nodePort} on ${node.name}` },
-      );
-      expect(body).toMatch(/^You've hit kubia-/);
-    }
+    const bodies = await bodiesFromEveryNodePort(nodes, nodePort);
+    expect(bodies).toEqual(nodes.map(() => expect.stringMatching(/^You've hit kubia-/)));
     process.stderr.write(`docker-restart: Services answer again ${since()}\n`);
   });
 }

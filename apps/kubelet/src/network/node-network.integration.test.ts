@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { corev1 } from '@minik8s/api';
 import { ApiClient, Nodes } from '@minik8s/client';
 import { silentLogger } from '@minik8s/logging';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execRunner } from '@minik8s/exec';
 import { NodeNetwork, cleanupNodeNetwork } from './node-network';
@@ -93,8 +93,7 @@ function nodeObject(name: string, podCIDR: string, ip: string): corev1.Node {
   return { metadata: { name }, spec: { podCIDR } , status: { addresses: [{ type: 'InternalIP', address: ip }] } };
 }
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let controlPlane: ControlPlaneHarness;
 let client: ApiClient;
 const networks: NodeNetwork[] = [];
 let nodeA: string;
@@ -128,9 +127,8 @@ describe.skipIf(!!why)('host-gw node network in network namespaces', () => {
     }
     await Promise.all([startPeerEcho(podA, 8080), startPeerEcho(podB, 8080), startPeerEcho(outside, 8080)]);
 
-    etcd = await EtcdHarness.start();
-    apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-    client = new ApiClient(apiserver.address, { timeoutMs: 10_000 });
+    controlPlane = await ControlPlaneHarness.start();
+    client = new ApiClient(controlPlane.address, { timeoutMs: 10_000 });
     for (const [name, cidr, ip] of [['node-a', '10.244.1.0/24', '192.168.78.1'], ['node-b', '10.244.2.0/24', '192.168.78.2']]) {
       const created = await client.resource(Nodes).create(nodeObject(name, cidr, ip));
       await client.resource(Nodes).updateStatus({ ...created, status: { addresses: [{ type: 'InternalIP', address: ip }] } });
@@ -140,8 +138,7 @@ describe.skipIf(!!why)('host-gw node network in network namespaces', () => {
   afterAll(async () => {
     for (const n of networks) await n.stop();
     client?.close();
-    await apiserver?.stop();
-    await etcd?.stop();
+    await controlPlane?.stop();
     for (const child of children) child.kill('SIGKILL');
     for (const ns of namespaces.reverse()) spawnSync('ip', ['netns', 'del', ns]);
   });

@@ -5,9 +5,9 @@ import type { corev1 } from '@minik8s/api';
 import { ApiClient, Pods } from '@minik8s/client';
 import { silentLogger, createLogger } from '@minik8s/logging';
 import {
-  ApiServerHarness,
-  EtcdHarness,
+  ControlPlaneHarness,
   TEST_LABEL,
+  type ApiServerHarness,
   buildBusyboxImage,
   buildPauseImage,
   ensureDockerEngine,
@@ -19,8 +19,7 @@ import { DockerRuntime } from '../runtime/docker-runtime';
 
 /** What the Docker integration tests share: etcd, an apiserver, images, a kubelet. */
 export class KubeletFixture {
-  etcd!: EtcdHarness;
-  apiserver!: ApiServerHarness;
+  controlPlane!: ControlPlaneHarness;
   client!: ApiClient;
   kubelet: Kubelet | undefined;
   readonly runId = Math.random().toString(36).slice(2, 8);
@@ -40,17 +39,13 @@ export class KubeletFixture {
     await ensureDockerEngine();
     const labelValue = `kubelet-${this.runId}`;
     await Promise.all([buildBusyboxImage(this.busybox, { testLabelValue: labelValue }), buildPauseImage(this.pause, { testLabelValue: labelValue })]);
-    this.etcd = await EtcdHarness.start();
-    // A free port can be taken by another process before the apiserver binds it: try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.apiserver = await ApiServerHarness.start({ etcdEndpoint: this.etcd.endpoint });
-        break;
-      } catch (err) {
-        if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
-      }
-    }
-    this.client = new ApiClient(this.apiserver.address, { timeoutMs: 10_000 });
+    this.controlPlane = await ControlPlaneHarness.start();
+    this.client = new ApiClient(this.controlPlane.address, { timeoutMs: 10_000 });
+  }
+
+  /** The apiserver alone, for tests that dial it themselves. */
+  get apiserver(): ApiServerHarness {
+    return this.controlPlane.apiserver;
   }
 
   config(overrides: Partial<KubeletConfig> = {}): KubeletConfig {
@@ -90,8 +85,7 @@ export class KubeletFixture {
     await this.stopKubelet().catch(() => undefined);
     await removeDockerObjectsByLabel(this.label).catch(() => undefined);
     this.client?.close();
-    await this.apiserver?.stop();
-    await this.etcd?.stop();
+    await this.controlPlane?.stop();
     rmSync(this.rootDir, { recursive: true, force: true });
   }
 

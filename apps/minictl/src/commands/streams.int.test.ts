@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
 import { ApiClient, Deployments, Pods } from '@minik8s/client';
 import { buildBusyboxImage, buildPauseImage, ensureDockerEngine, freePort, removeDockerObjectsByLabel, TEST_LABEL, waitFor } from '@minik8s/testing';
-import { MINICTL_BIN, REPO_ROOT, TestCluster } from '../test-support';
+import { MINICTL_BIN, REPO_ROOT, TestCluster, type CliResult } from '../test-support';
 
 const run = Math.random().toString(36).slice(2, 8);
 const node = `minictl-streams-${run}`;
@@ -51,6 +51,37 @@ function underPty(command: string, input: string): Promise<{ code: number; outpu
     child.stdin.write(input);
     child.on('close', (code) => resolve({ code: code ?? -1, output }));
   });
+}
+
+/** GETs / from a local port over a fresh connection and resolves with the body. */
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Runs `minictl port-forward TARGET LOCAL:REMOTE` on a free local port, GETs / through it once
+ * minictl says it listens (every target here ends at the pod's httpd on 8080), then interrupts
+ * minictl, also when the GET fails, so no forward outlives its test.
+ */
+async function forwardAndFetch(target: string, remote: string): Promise<{ local: number; body: string; result: CliResult }> {
+  const local = await freePort();
+  const abort = new AbortController();
+  let out = '';
+  const forwarding = cluster.minictl(['port-forward', target, `${local}:${remote}`], { signal: abort.signal, stdout: { write: (t) => void (out += t) } });
+  let body: string;
+  try {
+    await waitFor(async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), { timeoutMs: 20_000, description: `${target} forwarded from ${local}` });
+    body = await httpGet(local);
+  } finally {
+    abort.abort();
+  }
+  return { local, body, result: await forwarding };
 }
 
 beforeAll(async () => {
@@ -201,21 +232,8 @@ spec:
   });
 
   it('port-forward LOCAL:REMOTE carries connections to the pod', async () => {
-    const local = await freePort();
-    const abort = new AbortController();
-    let out = '';
-    const forwarding = cluster.minictl(['port-forward', 'pod/shell', `${local}:http`], { signal: abort.signal, stdout: { write: (t) => void (out += t) } });
-    await waitFor(async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), { timeoutMs: 20_000, description: 'listening' });
-    const body = await new Promise<string>((resolve, reject) => {
-      get({ host: '127.0.0.1', port: local, path: '/', agent: false }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve(text));
-      }).on('error', reject);
-    });
+    const { local, body, result } = await forwardAndFetch('pod/shell', 'http');
     expect(body).toBe('served\n');
-    abort.abort();
-    const result = await forwarding;
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Handling connection for ${local}`);
   });
@@ -298,21 +316,9 @@ describe('minictl exec, attach and port-forward: the pod they pick, and waiting 
   it("port-forward svc/NAME forwards the Service's port to its targetPort on the picked pod", async () => {
     const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: shell-web}\nspec: {selector: {app: shell}, ports: [{name: web, port: 80, targetPort: http}]}\n';
     expect((await cluster.minictl(['apply', '-f', cluster.file('shell-web.yaml', svc)])).code).toBe(0);
-    const local = await freePort();
-    const abort = new AbortController();
-    let out = '';
-    const forwarding = cluster.minictl(['port-forward', 'svc/shell-web', `${local}:web`], { signal: abort.signal, stdout: { write: (t) => void (out += t) } });
-    await waitFor(async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), { timeoutMs: 20_000, description: 'listening' });
-    const body = await new Promise<string>((resolve, reject) => {
-      get({ host: '127.0.0.1', port: local, path: '/', agent: false }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve(text));
-      }).on('error', reject);
-    });
+    const { body, result } = await forwardAndFetch('svc/shell-web', 'web');
     expect(body).toBe('served\n');
-    abort.abort();
-    expect((await forwarding).code).toBe(0);
+    expect(result.code).toBe(0);
   }, 60_000);
 
   it('exec into a pending pod waits for it to run, then runs the command', async () => {

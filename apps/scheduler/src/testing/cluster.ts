@@ -1,25 +1,27 @@
 /** A real etcd and apiserver for integration tests, with helpers to make nodes and pods. Test-only. */
 import type { corev1 } from '@minik8s/api';
 import { ApiClient, Events, Nodes, Pods } from '@minik8s/client';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, type ApiServerHarness, waitFor } from '@minik8s/testing';
 
 export class TestCluster {
   private constructor(
-    readonly etcd: EtcdHarness,
-    readonly apiserver: ApiServerHarness,
+    readonly controlPlane: ControlPlaneHarness,
     readonly client: ApiClient,
   ) {}
 
   static async start(): Promise<TestCluster> {
-    const etcd = await EtcdHarness.start();
-    const apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-    return new TestCluster(etcd, apiserver, new ApiClient(apiserver.address, { timeoutMs: 20_000 }));
+    const controlPlane = await ControlPlaneHarness.start();
+    return new TestCluster(controlPlane, new ApiClient(controlPlane.address, { timeoutMs: 20_000 }));
+  }
+
+  /** The apiserver alone, for the scheduler processes and hollow nodes the tests point at it. */
+  get apiserver(): ApiServerHarness {
+    return this.controlPlane.apiserver;
   }
 
   async stop(): Promise<void> {
     this.client.close();
-    await this.apiserver.stop();
-    await this.etcd.stop();
+    await this.controlPlane.stop();
   }
 
   /** A Ready node with these allocatable resources (pods defaults to 110). */
