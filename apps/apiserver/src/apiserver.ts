@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { defaultScheme, streamingv1, type Scheme } from '@minik8s/api';
+import { GrpcHttp2Server } from '@minik8s/grpc-http2';
 import type { Logger } from '@minik8s/logging';
 import { EtcdStore } from '@minik8s/storage';
 import { Admission } from './admission/admission';
@@ -82,22 +82,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   await ensureSystemNamespacesWithRetry(scheme, registry, options.logger);
   await caches.startAll(scheme.all());
 
-  const server = new Server({
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    'grpc.max_send_message_length': 256 * 1024 * 1024,
-    // Channelz bookkeeping (timestamps and counters on every call) serves no one here.
-    'grpc.enable_channelz': 0,
-  });
+  // gRPC on node:http2 itself, without grpc-js's server layers (see libs/grpc-http2/src/server.ts).
+  const server = new GrpcHttp2Server({ maxReceiveMessageBytes: 64 * 1024 * 1024 });
   server.addService(WATCH_SERVICE, service.implementation());
   const podStreams = new PodStreamsProxy(registry, scheme, options.logger);
   server.addService(streamingv1.PodStreamsService, podStreams.implementation());
   const health = new HealthImplementation({ '': 'SERVING', 'minik8s.apiserver.v1.ApiServer': 'SERVING' });
   health.addToServer(server);
-  const grpcPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.bindAddress}:${options.securePort}`, ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
-    );
-  });
+  const grpcPort = await server.listen(options.bindAddress, options.securePort);
 
   let httpServer: HttpServer | undefined;
   let healthPort = options.healthPort;
@@ -139,7 +131,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
           server.forceShutdown();
           resolve();
         }, 2000);
-        server.tryShutdown(() => {
+        void server.shutdown().then(() => {
           clearTimeout(force);
           resolve();
         });

@@ -1,1 +1,2 @@
 export * from './unary-client';
+export * from './server';
