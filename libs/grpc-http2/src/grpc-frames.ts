@@ -23,11 +23,11 @@ export class GrpcStatusError extends Error {
 }
 
 /** One message with its length prefix, ready for a DATA frame. */
-export function frameMessage(message: Buffer): Buffer {
+export function frameMessage(message: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(MESSAGE_HEADER + message.length);
   frame[0] = 0;
   frame.writeUInt32BE(message.length, 1);
-  message.copy(frame, MESSAGE_HEADER);
+  frame.set(message, MESSAGE_HEADER);
   return frame;
 }
 
@@ -104,6 +104,16 @@ export function parseTimeout(value: string | string[] | undefined): number | und
 const PLAIN_MESSAGE = /^[\x20-\x24\x26-\x7e]*$/;
 
 /** `grpc-message` as the spec wants it: bytes outside printable ASCII, and '%', percent-encoded. */
+/** grpc-message as received: percent-decoded, or as it is when it does not decode. */
+export function decodeGrpcMessage(value: string | string[] | undefined): string {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export function encodeGrpcMessage(text: string): string {
   if (PLAIN_MESSAGE.test(text)) return text;
   let out = '';

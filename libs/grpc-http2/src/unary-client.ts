@@ -1,5 +1,6 @@
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { decodeGrpcMessage, frameMessage, MESSAGE_HEADER } from './grpc-frames';
 
 /**
  * A failed call, shaped as grpc-js's ServiceError (code, details, metadata) and worded as
@@ -293,30 +294,9 @@ export class GrpcUnaryHttp2 {
   }
 }
 
-const FRAME_HEADER = 5;
-
-/** The 5-byte gRPC frame header (uncompressed, length) and the message. */
-function frameMessage(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, FRAME_HEADER);
-  return frame;
-}
-
 /** The one uncompressed message a unary response holds, or undefined when it holds anything else. */
 function readSingleMessage(chunks: readonly Buffer[], length: number): Buffer | undefined {
   const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-  if (body.length < FRAME_HEADER || body[0] !== 0 || body.readUInt32BE(1) !== body.length - FRAME_HEADER) return undefined;
-  return body.subarray(FRAME_HEADER);
-}
-
-/** grpc-message is percent-encoded. */
-function decodeGrpcMessage(value: string | string[] | undefined): string {
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  if (body.length < MESSAGE_HEADER || body[0] !== 0 || body.readUInt32BE(1) !== body.length - MESSAGE_HEADER) return undefined;
+  return body.subarray(MESSAGE_HEADER);
 }
