@@ -42,7 +42,8 @@ if running apiserver; then
   log "apiserver already running (pid $(cat "$run/apiserver.pid"))"
 else
   log "starting the apiserver on 0.0.0.0:$api_port, advertised at $node_ip (health and metrics on :$health_port)"
-  setsid node "$repo/bin/minik8s.js" apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
+  # The young generation as the apiserver's image sets it (see deploy/images/apiserver/Dockerfile).
+  setsid node --max-semi-space-size=64 "$repo/bin/minik8s.js" apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 0.0.0.0 --advertise-address "$node_ip" --secure-port "$api_port" --health-port "$health_port" --log-format json \
     >"$run/apiserver.log" 2>&1 < /dev/null &
   echo $! > "$run/apiserver.pid"

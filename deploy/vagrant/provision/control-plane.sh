@@ -14,8 +14,9 @@ write_unit minik8s-etcd "etcd for minik8s" "" \
   "--listen-client-urls http://127.0.0.1:2379,http://$ip:2379 --advertise-client-urls http://$ip:2379" \
   "--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380" \
   "--initial-cluster control-plane=http://127.0.0.1:2380"
+# The apiserver's young generation as its image sets it (see deploy/images/apiserver/Dockerfile).
 write_unit minik8s-apiserver "minik8s apiserver" minik8s-etcd.service \
-  "$launcher apiserver --etcd-servers http://127.0.0.1:2379 --bind-address 0.0.0.0 --advertise-address $ip" \
+  "$node --max-semi-space-size=64 $dir/bin/minik8s.js apiserver --etcd-servers http://127.0.0.1:2379 --bind-address 0.0.0.0 --advertise-address $ip" \
   "--secure-port 6443 --health-port 8080 --log-format json"
 write_unit minik8s-controller-manager "minik8s controller-manager" minik8s-apiserver.service \
   "$launcher controller-manager --server $ip:6443 --cluster-cidr 10.244.0.0/16 --leader-elect --log-format json"

@@ -110,7 +110,7 @@ describe('the Vagrant provisioning scripts', () => {
       expect(major).toBeGreaterThanOrEqual(20);
     }
     const apiserver = await docker('exec', `${id}-cp`, 'cat', '/etc/systemd/system/minik8s-apiserver.service');
-    expect(apiserver).toMatch(/^ExecStart=\/usr\/bin\/node \/vagrant\/bin\/minik8s\.js apiserver /m);
+    expect(apiserver).toMatch(/^ExecStart=\/usr\/bin\/node --max-semi-space-size=64 \/vagrant\/bin\/minik8s\.js apiserver /m);
   });
 
   it('write systemd units with explicit node IPs and interface', async () => {
