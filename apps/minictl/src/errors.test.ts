@@ -23,6 +23,14 @@ describe('formatError', () => {
     expect(formatError(err, { server: '127.0.0.1:1' })).toBe('The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?\n');
   });
 
+  it('says which host could not be looked up, as kubectl does', () => {
+    const err = new StatusError('ServiceUnavailable', 'No connection established. Last error: getaddrinfo ENOTFOUND nosuchhost.invalid');
+    expect(formatError(err, { server: 'nosuchhost.invalid:6443' })).toBe('Unable to connect to the server: dial tcp: lookup nosuchhost.invalid: no such host\n');
+    // A watch's grpc-js channel words it its own way.
+    const fromWatch = new StatusError('ServiceUnavailable', 'Name resolution failed for target dns:nosuchhost.invalid:6443');
+    expect(formatError(fromWatch)).toBe('Unable to connect to the server: dial tcp: lookup nosuchhost.invalid: no such host\n');
+  });
+
   it('points usage errors at --help, and prefixes the rest with error:', () => {
     expect(formatError(new UsageError('unknown flag: --x'), { command: 'get' })).toBe("error: unknown flag: --x\nSee 'minictl get --help' for usage.\n");
     expect(formatError(new CliError('boom'))).toBe('error: boom\n');

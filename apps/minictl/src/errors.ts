@@ -31,12 +31,20 @@ export function withSource(err: unknown, verb: string, source: string): unknown 
 }
 
 function isConnectionRefused(err: StatusError): boolean {
-  return err.reason === 'ServiceUnavailable' && /ECONNREFUSED|No connection established|connect ECONN|Name resolution failed/.test(err.message);
+  return err.reason === 'ServiceUnavailable' && /ECONNREFUSED|No connection established|connect ECONN/.test(err.message);
+}
+
+/** The host a failed name lookup was for (node's `getaddrinfo ENOTFOUND host`), when it was one. */
+function unresolvedHost(err: StatusError): string | undefined {
+  if (err.reason !== 'ServiceUnavailable') return undefined;
+  return /getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([^\s)]+)/.exec(err.message)?.[1] ?? /Name resolution failed for target (?:dns:)?([^\s:]+)/.exec(err.message)?.[1];
 }
 
 /** The text (ending in a newline) minictl prints on stderr for an error. */
 export function formatError(err: unknown, context: { command?: string; server?: string } = {}): string {
   if (err instanceof StatusError) {
+    const host = unresolvedHost(err);
+    if (host) return `Unable to connect to the server: dial tcp: lookup ${host}: no such host\n`;
     if (isConnectionRefused(err)) {
       return `The connection to the server ${context.server ?? ''} was refused - did you specify the right host or port?\n`;
     }
