@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
-import { ApiServerHarness, EtcdHarness, waitFor } from '@minik8s/testing';
+import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { EtcdStore } from '@minik8s/storage';
 import { ApiClient } from './api-client';
 import { Informer } from './informer';
@@ -10,20 +10,17 @@ import { EventRecorder } from './event-recorder';
 import { InformerFactory } from './informer-factory';
 import { Events } from './kinds';
 
-let etcd: EtcdHarness;
-let apiserver: ApiServerHarness;
+let controlPlane: ControlPlaneHarness;
 let client: ApiClient;
 
 beforeAll(async () => {
-  etcd = await EtcdHarness.start();
-  apiserver = await ApiServerHarness.start({ etcdEndpoint: etcd.endpoint });
-  client = new ApiClient(apiserver.address, { timeoutMs: 5000 });
+  controlPlane = await ControlPlaneHarness.start();
+  client = new ApiClient(controlPlane.address, { timeoutMs: 5000 });
 }, 60_000);
 
 afterAll(async () => {
   client?.close();
-  await apiserver?.stop();
-  await etcd?.stop();
+  await controlPlane?.stop();
 });
 
 function names(informer: Informer<corev1.ConfigMap>): string[] {
@@ -49,7 +46,7 @@ describe('Informer', () => {
     await cms.create({ metadata: { name: 'live' } });
     await waitFor(() => names(informer).includes('live'), { description: 'the live object in the cache' });
 
-    await apiserver.restart();
+    await controlPlane.restartApiServer();
     await cms.create({ metadata: { name: 'after-restart' } });
     await cms.patch('live', 'application/merge-patch+json', { data: { v: '2' } });
     await cms.delete('before');
@@ -70,8 +67,8 @@ describe('Informer', () => {
     await informer.waitForCacheSync(10_000);
 
     // While the apiserver is down the informer cannot watch; etcd moves on and is compacted.
-    await apiserver.kill();
-    const raw = new EtcdStore({ hosts: etcd.endpoint });
+    await controlPlane.apiserver.kill();
+    const raw = new EtcdStore({ hosts: controlPlane.etcd.endpoint });
     try {
       const old = await raw.get('/registry/configmaps/compaction/old');
       const result = await raw.delete('/registry/configmaps/compaction/old', old?.modRevision ?? 0);
@@ -83,7 +80,7 @@ describe('Informer', () => {
     } finally {
       raw.close();
     }
-    await apiserver.restart();
+    await controlPlane.restartApiServer();
     await cms.create({ metadata: { name: 'new' } });
     await waitFor(() => names(informer).join() === 'new', { timeoutMs: 5_000, description: 'the relisted cache' });
     expect(deleted).toEqual(['old']);
