@@ -1,7 +1,6 @@
-import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
-import { GrpcUnaryHttp2 } from '@minik8s/grpc-http2';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GrpcHttp2Client, type CallHandle, type GrpcCallError } from '@minik8s/grpc-http2';
 import {
-  ApiServerClient,
   ApiServerService,
   defaultScheme,
   fromServiceError,
@@ -52,19 +51,15 @@ export class WatchStream<T> implements AsyncIterable<TypedWatchEvent<T>> {
   private failWaiting: ((err: unknown) => void) | undefined;
   private ended = false;
   private error: unknown;
+  private readonly call: CallHandle;
 
-  constructor(
-    private readonly call: ClientReadableStream<WatchEvent>,
-    decode: (u: Unknown | undefined) => T,
-  ) {
-    call.on('data', (event: WatchEvent) => {
-      this.push({ type: (event.type ?? 'MODIFIED') as WatchEventType, object: decode(event.object) });
-    });
-    call.on('error', (err: unknown) => {
+  /** `open` starts the call with handlers for each event and for its end. */
+  constructor(open: (handlers: { event(e: WatchEvent): void; end(err: GrpcCallError | undefined): void }) => CallHandle, decode: (u: Unknown | undefined) => T) {
+    this.call = open({
+      event: (event) => this.push({ type: (event.type ?? 'MODIFIED') as WatchEventType, object: decode(event.object) }),
       // A cancel we asked for is a normal end.
-      this.finish((err as { code?: number }).code === 1 && this.closed ? undefined : fromServiceError(err));
+      end: (err) => this.finish(!err || (err.code === GrpcStatus.CANCELLED && this.closed) ? undefined : fromServiceError(err)),
     });
-    call.on('end', () => this.finish(undefined));
   }
 
   private closed = false;
@@ -175,16 +170,14 @@ const INITIAL_RECONNECT_BACKOFF_MS = 200;
 const MAX_RECONNECT_BACKOFF_MS = 2000;
 
 /**
- * The typed gRPC client of the apiserver that every component and minictl use. Unary calls go
- * over plain node:http2 (libs/grpc-http2), which costs a fraction of grpc-js's client stack per
- * call (the scheduler binds, the kubelets and controllers write status, all through here);
- * watches stay on grpc-js, whose per-message cost on a long stream is small.
+ * The typed gRPC client of the apiserver that every component and minictl use, on one HTTP/2
+ * connection of libs/grpc-http2: grpc-js's client stack cost several times node:http2's own per
+ * call, and the scheduler's binds, the kubelets' and controllers' status writes and every
+ * informer's watch events all pass through here.
  */
 export class ApiClient {
   readonly scheme: Scheme;
-  private readonly unary: GrpcUnaryHttp2;
-  private streams: ApiServerClient | undefined;
-  private readonly target: string;
+  private readonly transport: GrpcHttp2Client;
   private readonly timeoutMs: number;
   private readonly waitForReady: boolean;
 
@@ -195,26 +188,12 @@ export class ApiClient {
     this.scheme = options.scheme ?? defaultScheme();
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.waitForReady = options.waitForReady ?? true;
-    this.target = address.replace(/^grpc:\/\//, '');
-    this.unary = new GrpcUnaryHttp2(this.target, {
+    this.transport = new GrpcHttp2Client(address.replace(/^grpc:\/\//, ''), {
       keepaliveTimeMs: KEEPALIVE_TIME_MS,
       keepaliveTimeoutMs: KEEPALIVE_TIMEOUT_MS,
       initialReconnectBackoffMs: INITIAL_RECONNECT_BACKOFF_MS,
       maxReconnectBackoffMs: MAX_RECONNECT_BACKOFF_MS,
     });
-  }
-
-  /** The grpc-js channel for watches, opened with the first one. */
-  private get grpc(): ApiServerClient {
-    this.streams ??= new ApiServerClient(this.target, credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
-      'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      'grpc.initial_reconnect_backoff_ms': INITIAL_RECONNECT_BACKOFF_MS,
-      'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS,
-    });
-    return this.streams;
   }
 
   resource<T extends ApiObject>(ref: KindRef<T>): ResourceClient<T> {
@@ -231,15 +210,10 @@ export class ApiClient {
     return { group: info.group, version: info.version, resource: info.resource, namespace: info.namespaced ? namespace : undefined, name, subresource };
   }
 
-  // grpc-js reads waitForReady from the call's metadata options.
-  private metadata(): Metadata {
-    return new Metadata({ waitForReady: this.waitForReady });
-  }
-
   private async call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req): Promise<Res> {
     let bytes: Buffer;
     try {
-      bytes = await this.unary.call(method.path, method.requestSerialize(req), { deadline: Date.now() + this.timeoutMs, waitForReady: this.waitForReady });
+      bytes = await this.transport.call(method.path, method.requestSerialize(req), { deadline: Date.now() + this.timeoutMs, waitForReady: this.waitForReady });
     } catch (err) {
       throw fromServiceError(err);
     }
@@ -303,8 +277,19 @@ export class ApiClient {
   }
 
   watch(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): WatchStream<ApiObject> {
-    const call = this.grpc.watch({ ref: this.ref(info, namespace), options }, this.metadata());
-    return new WatchStream(call, (u) => this.decode(u));
+    const method = ApiServerService.watch;
+    const request = method.requestSerialize({ ref: this.ref(info, namespace), options });
+    return new WatchStream(
+      (handlers) =>
+        this.transport.serverStream(
+          method.path,
+          request,
+          // An event that does not decode ends the watch with the error; the informer relists.
+          { message: (bytes) => handlers.event(method.responseDeserialize(bytes)), end: handlers.end },
+          { waitForReady: this.waitForReady },
+        ),
+      (u) => this.decode(u),
+    );
   }
 
   /** pods/binding: places a pod on a node, as the scheduler does. */
@@ -337,7 +322,6 @@ export class ApiClient {
   }
 
   close(): void {
-    this.unary.close();
-    this.streams?.close();
+    this.transport.close();
   }
 }

@@ -1,2 +1,2 @@
-export * from './unary-client';
+export * from './client';
 export * from './server';

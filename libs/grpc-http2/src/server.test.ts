@@ -14,7 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { GrpcHttp2Server } from './server';
-import { GrpcCallError, GrpcUnaryHttp2 } from './unary-client';
+import { GrpcCallError, GrpcHttp2Client } from './client';
 
 // Messages are raw bytes both ways, so tests can make them any size and read them as they are.
 const identity = (b: Buffer): Buffer => b;
@@ -339,10 +339,10 @@ describe('GrpcHttp2Server on the wire', () => {
   });
 });
 
-describe('GrpcHttp2Server with GrpcUnaryHttp2', () => {
+describe('GrpcHttp2Server with GrpcHttp2Client', () => {
   it('answers unary calls and reports errors by code', async () => {
     const { address } = await start();
-    const client = new GrpcUnaryHttp2(address);
+    const client = new GrpcHttp2Client(address);
     closers.push(() => client.close());
     expect((await client.call('/test.Test/Echo', Buffer.from('plain'))).toString()).toBe('plain');
     const err = await failure(client.call('/test.Test/Fail', Buffer.from('x')));

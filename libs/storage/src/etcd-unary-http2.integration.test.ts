@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { EtcdHarness, freePort } from '@minik8s/testing';
 import { decodeRangeResponse, decodeTxnResponse, encodeRangeRequest, encodeTxnRequest, KV_METHODS } from './etcd-kv-wire';
-import { GrpcCallError, GrpcUnaryHttp2 } from '@minik8s/grpc-http2';
+import { GrpcCallError, GrpcHttp2Client } from '@minik8s/grpc-http2';
 
 let etcd: EtcdHarness;
 beforeAll(async () => {
@@ -12,9 +12,9 @@ afterAll(() => etcd?.stop());
 
 const addressOf = (endpoint: string): string => endpoint.replace(/^http:\/\//, '');
 
-describe('GrpcUnaryHttp2 against etcd', () => {
+describe('GrpcHttp2Client against etcd', () => {
   it('makes unary calls, many at once, including responses of many frames', async () => {
-    const client = new GrpcUnaryHttp2(addressOf(etcd.endpoint));
+    const client = new GrpcHttp2Client(addressOf(etcd.endpoint));
     try {
       const value = Buffer.alloc(300 * 1024, 7);
       const keys = Array.from({ length: 20 }, (_, i) => Buffer.from(`/http2-test/big/${String(i).padStart(2, '0')}`));
@@ -33,7 +33,7 @@ describe('GrpcUnaryHttp2 against etcd', () => {
   });
 
   it("fails with the server's status and message", async () => {
-    const client = new GrpcUnaryHttp2(addressOf(etcd.endpoint));
+    const client = new GrpcHttp2Client(addressOf(etcd.endpoint));
     try {
       const err = await client.call('/etcdserverpb.KV/NoSuchMethod', Buffer.alloc(0)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GrpcCallError);
@@ -58,7 +58,7 @@ describe('GrpcUnaryHttp2 against etcd', () => {
       inbound.pipe(outbound).pipe(inbound);
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    const client = new GrpcUnaryHttp2(`127.0.0.1:${(relay.address() as AddressInfo).port}`);
+    const client = new GrpcHttp2Client(`127.0.0.1:${(relay.address() as AddressInfo).port}`);
     const ping = async (): Promise<number> => decodeRangeResponse(await client.call(KV_METHODS.range, encodeRangeRequest({ key: Buffer.from('/none') }))).revision;
     try {
       expect(await ping()).toBeGreaterThan(0);
@@ -77,7 +77,7 @@ describe('GrpcUnaryHttp2 against etcd', () => {
   });
 
   it('refuses calls after close and on a port where nothing listens', async () => {
-    const nobody = new GrpcUnaryHttp2(`127.0.0.1:${await freePort()}`);
+    const nobody = new GrpcHttp2Client(`127.0.0.1:${await freePort()}`);
     const refused = await nobody.call(KV_METHODS.range, Buffer.alloc(0)).catch((e: unknown) => e);
     expect((refused as GrpcCallError).code).toBe(14);
     nobody.close();

@@ -10,7 +10,7 @@ import {
   type WireRangeResponse,
   type WireTxnResponse,
 } from './etcd-kv-wire';
-import { GrpcUnaryHttp2 } from '@minik8s/grpc-http2';
+import { GrpcHttp2Client } from '@minik8s/grpc-http2';
 
 export interface RangeCall {
   key: Buffer;
@@ -40,10 +40,10 @@ export interface KvTransport {
  * revision has been compacted"), which the store translates.
  */
 export class GrpcKv implements KvTransport {
-  private readonly client: GrpcUnaryHttp2;
+  private readonly client: GrpcHttp2Client;
 
   constructor(address: string) {
-    this.client = new GrpcUnaryHttp2(address);
+    this.client = new GrpcHttp2Client(address);
   }
 
   private call(method: string, request: Buffer): Promise<Buffer> {

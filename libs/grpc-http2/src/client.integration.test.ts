@@ -1,16 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition } from '@grpc/grpc-js';
 import { freePort, waitFor } from '@minik8s/testing';
-import { GrpcCallError, GrpcUnaryHttp2 } from './unary-client';
+import { GrpcCallError, GrpcHttp2Client } from './client';
 
 const bytes = (b: Buffer): Buffer => b;
-const method = (path: string) => ({ path, requestStream: false, responseStream: false, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes });
+const method = (path: string, responseStream = false) => ({ path, requestStream: false, responseStream, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes });
 const SERVICE: ServiceDefinition = {
   echo: method('/test.Test/Echo'),
   fail: method('/test.Test/Fail'),
   hang: method('/test.Test/Hang'),
+  count: method('/test.Test/Count', true),
+  countThenFail: method('/test.Test/CountThenFail', true),
+  tick: method('/test.Test/Tick', true),
 };
+const BIG = Buffer.alloc(1024 * 1024, 3);
 type Unary = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => void;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -28,7 +32,7 @@ interface TestServer {
 async function startServer(port = 0): Promise<TestServer> {
   const server = new Server();
   const cancelled: string[] = [];
-  const handlers: Record<string, Unary> = {
+  const handlers: Record<string, Unary | ((call: ServerWritableStream<Buffer, Buffer>) => void)> = {
     echo: (call, callback) => callback(null, Buffer.concat([Buffer.from('echo:'), call.request])),
     fail: (call, callback) => {
       const metadata = new Metadata();
@@ -36,7 +40,27 @@ async function startServer(port = 0): Promise<TestServer> {
       metadata.set('reason', 'NotFound');
       callback({ code: status.NOT_FOUND, details: `pods "${call.request.toString()}" not found: 100% sure`, metadata }, null);
     },
-    hang: (call) => call.on('cancelled', () => cancelled.push(call.request.toString())),
+    hang: (call: ServerUnaryCall<Buffer, Buffer>) => call.on('cancelled', () => cancelled.push(call.request.toString())),
+    // Messages 0..n-1 of the requested count, one of them 1 MiB, then OK.
+    count: (call: ServerWritableStream<Buffer, Buffer>) => {
+      const n = Number(call.request.toString());
+      for (let i = 0; i < n; i++) call.write(i === 1 ? BIG : Buffer.from(String(i)));
+      call.end();
+    },
+    countThenFail: (call: ServerWritableStream<Buffer, Buffer>) => {
+      call.write(Buffer.from('0'));
+      call.write(Buffer.from('1'));
+      const metadata = new Metadata();
+      metadata.set('detail-bin', Buffer.from([9]));
+      call.emit('error', { code: status.OUT_OF_RANGE, details: 'too old resource version: 1 (42)', metadata });
+    },
+    tick: (call: ServerWritableStream<Buffer, Buffer>) => {
+      const timer = setInterval(() => call.write(Buffer.from('tick')), 10);
+      call.on('cancelled', () => {
+        clearInterval(timer);
+        cancelled.push(call.request.toString());
+      });
+    },
   };
   server.addService(SERVICE, handlers);
   const bound = await new Promise<number>((resolve, reject) =>
@@ -52,8 +76,8 @@ async function startServer(port = 0): Promise<TestServer> {
   return { port: bound, cancelled, stop };
 }
 
-function client(address: string, options: ConstructorParameters<typeof GrpcUnaryHttp2>[1] = {}): GrpcUnaryHttp2 {
-  const c = new GrpcUnaryHttp2(address, options);
+function client(address: string, options: ConstructorParameters<typeof GrpcHttp2Client>[1] = {}): GrpcHttp2Client {
+  const c = new GrpcHttp2Client(address, options);
   cleanups.push(() => c.close());
   return c;
 }
@@ -67,7 +91,7 @@ async function failure(call: Promise<unknown>): Promise<GrpcCallError> {
   return err as GrpcCallError;
 }
 
-describe('GrpcUnaryHttp2 against a grpc-js server', () => {
+describe('GrpcHttp2Client against a grpc-js server', () => {
   it('calls, many at once, and reads large responses', async () => {
     const { port } = await startServer();
     const c = client(`127.0.0.1:${port}`);
@@ -147,6 +171,68 @@ describe('GrpcUnaryHttp2 against a grpc-js server', () => {
     relay.thaw();
     expect((await c.call('/test.Test/Echo', Buffer.from('2'))).toString()).toBe('echo:2');
     expect(relay.connections()).toBe(2);
+  });
+});
+
+interface StreamResult {
+  messages: Buffer[];
+  error: GrpcCallError | undefined;
+}
+
+function collect(c: GrpcHttp2Client, path: string, request: string, onMessage?: (m: Buffer) => void): { done: Promise<StreamResult>; cancel(): void } {
+  const messages: Buffer[] = [];
+  let cancel = (): void => undefined;
+  const done = new Promise<StreamResult>((resolve) => {
+    const handle = c.serverStream(path, Buffer.from(request), {
+      message: (m) => {
+        messages.push(Buffer.from(m));
+        onMessage?.(m);
+      },
+      end: (error) => resolve({ messages, error }),
+    });
+    cancel = () => handle.cancel();
+  });
+  return { done, cancel: () => cancel() };
+}
+
+describe('GrpcHttp2Client server streams against a grpc-js server', () => {
+  it('delivers every message in order, one spanning many frames, then ends with OK', async () => {
+    const { port } = await startServer();
+    const { messages, error } = await collect(client(`127.0.0.1:${port}`), '/test.Test/Count', '200').done;
+    expect(error).toBeUndefined();
+    expect(messages).toHaveLength(200);
+    expect(messages[1]).toEqual(BIG);
+    expect(messages.filter((_, i) => i !== 1).map((m) => m.toString())).toEqual(Array.from({ length: 200 }, (_, i) => String(i)).filter((_, i) => i !== 1));
+  });
+
+  it("ends with the server's status and metadata after the messages it sent", async () => {
+    const { port } = await startServer();
+    const { messages, error } = await collect(client(`127.0.0.1:${port}`), '/test.Test/CountThenFail', '').done;
+    expect(messages.map((m) => m.toString())).toEqual(['0', '1']);
+    expect(error?.code).toBe(status.OUT_OF_RANGE);
+    expect(error?.details).toBe('too old resource version: 1 (42)');
+    expect(error?.metadata.get('detail-bin')[0]).toEqual(Buffer.from([9]));
+  });
+
+  it('cancels: the end says CANCELLED and the server sees the cancel', async () => {
+    const server = await startServer();
+    let ticks = 0;
+    const stream = collect(client(`127.0.0.1:${server.port}`), '/test.Test/Tick', 'watch-1', () => ticks++);
+    await waitFor(() => ticks >= 3, { timeoutMs: 5000, description: 'three ticks' });
+    stream.cancel();
+    const { error } = await stream.done;
+    expect(error?.code).toBe(status.CANCELLED);
+    await waitFor(() => server.cancelled.includes('watch-1'), { timeoutMs: 5000, description: 'the server to see the cancel' });
+  });
+
+  it('ends with UNAVAILABLE when the server goes away mid-stream', async () => {
+    const server = await startServer();
+    let ticks = 0;
+    const stream = collect(client(`127.0.0.1:${server.port}`), '/test.Test/Tick', 'watch-2', () => ticks++);
+    await waitFor(() => ticks >= 1, { timeoutMs: 5000, description: 'a tick' });
+    await server.stop();
+    const { error } = await stream.done;
+    expect(error?.code).toBe(status.UNAVAILABLE);
   });
 });
 

@@ -1,6 +1,6 @@
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import { decodeGrpcMessage, frameMessage, MESSAGE_HEADER } from './grpc-frames';
+import { decodeGrpcMessage, frameMessage, MESSAGE_HEADER, MessageDecoder, GrpcStatusError } from './grpc-frames';
 
 /**
  * A failed call, shaped as grpc-js's ServiceError (code, details, metadata) and worded as
@@ -17,7 +17,7 @@ export class GrpcCallError extends Error {
   }
 }
 
-export interface UnaryCallOptions {
+export interface CallOptions {
   /** Epoch milliseconds; sent as grpc-timeout and enforced here. None by default. */
   deadline?: number;
   /**
@@ -41,14 +41,34 @@ export interface UnaryClientOptions {
 const WINDOW = 16 * 1024 * 1024;
 const GRPC_TIMEOUT_MAX_MS = 99_999_999;
 
-type Settle = (err: GrpcCallError | undefined, value?: Buffer) => void;
+/** Where a call's response goes: its bytes as they arrive, then its end (undefined for OK). */
+interface CallSink {
+  data(chunk: Buffer): void;
+  end(err: GrpcCallError | undefined): void;
+}
+
+/** A call in progress. */
+export interface CallHandle {
+  /** Ends the call; its end reports CANCELLED. */
+  cancel(): void;
+}
+
+export interface StreamHandlers {
+  /** Each response message's bytes, in order. */
+  message(bytes: Buffer): void;
+  /** Once, when the stream ends: undefined when the server ended it with OK. */
+  end(err: GrpcCallError | undefined): void;
+}
+
+/** A streamed response message larger than this ends the stream with RESOURCE_EXHAUSTED (the API client's old grpc-js limit). */
+const MAX_RESPONSE_MESSAGE = 256 * 1024 * 1024;
 
 /**
- * gRPC unary calls over one plain HTTP/2 connection of node:http2, for callers that encode their
- * own messages. grpc-js's client stack (resolver, load balancer, retries, interceptors, filters)
- * costs a third of a millisecond per call, more than node's HTTP/2 itself; this is the protocol
- * alone: a POST with the length-prefixed message, the response message, and grpc-status (plus
- * any metadata, `-bin` keys decoded) in the trailers.
+ * gRPC unary and server-streaming calls over one plain HTTP/2 connection of node:http2, for
+ * callers that encode their own messages. grpc-js's client stack (resolver, load balancer,
+ * retries, interceptors, filters) costs a third of a millisecond per call, more than node's HTTP/2
+ * itself; this is the protocol alone: a POST with the length-prefixed request, the response
+ * messages, and grpc-status (plus any metadata, `-bin` keys decoded) in the trailers.
  *
  * The connection opens on first use and again after it breaks. A call that was never sent because
  * the server could not be reached is retried after a back-off when it may wait for the server
@@ -57,7 +77,7 @@ type Settle = (err: GrpcCallError | undefined, value?: Buffer) => void;
  * (refused, or past the last stream of its GOAWAY when it shuts down) is sent once more on a new
  * connection, as grpc-js's transparent retry does.
  */
-export class GrpcUnaryHttp2 {
+export class GrpcHttp2Client {
   private session: ClientHttp2Session | undefined;
   /** Sessions the server has answered: a request on any other was never processed. */
   private readonly connected = new WeakSet<ClientHttp2Session>();
@@ -69,7 +89,6 @@ export class GrpcUnaryHttp2 {
   /** After a failed connect: no new attempt before this time (epoch ms). */
   private retryAt = 0;
   private lastConnectError: string | undefined;
-  private keepalive: NodeJS.Timeout | undefined;
   private readonly keepaliveTimeMs: number;
   private readonly keepaliveTimeoutMs: number;
   private readonly initialBackoffMs: number;
@@ -101,7 +120,7 @@ export class GrpcUnaryHttp2 {
       if (this.session !== session) return;
       this.backoffMs = this.initialBackoffMs;
       session.setLocalWindowSize(WINDOW);
-      this.startKeepalive(session);
+      this.keepAlive(session);
     });
     const forget = (): void => {
       if (this.session !== session) return;
@@ -111,7 +130,6 @@ export class GrpcUnaryHttp2 {
         this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
       }
       this.session = undefined;
-      this.stopKeepalive();
     };
     // The error reaches each stream in flight, which settles its call; the next call reconnects.
     session.on('error', (err: Error) => {
@@ -128,10 +146,11 @@ export class GrpcUnaryHttp2 {
     return session;
   }
 
-  private startKeepalive(session: ClientHttp2Session): void {
-    this.stopKeepalive();
+  /** Pings the session while it is open; a ping unanswered in time destroys it. */
+  private keepAlive(session: ClientHttp2Session): void {
     if (this.keepaliveTimeMs <= 0) return;
-    this.keepalive = setInterval(() => {
+    const interval = setInterval(() => {
+      if (session.closed || session.destroyed) return;
       const timeout = setTimeout(() => session.destroy(new Error('keepalive ping timed out')), this.keepaliveTimeoutMs);
       timeout.unref();
       const sent = session.ping((err) => {
@@ -140,69 +159,116 @@ export class GrpcUnaryHttp2 {
       });
       if (!sent) clearTimeout(timeout);
     }, this.keepaliveTimeMs);
-    this.keepalive.unref();
-  }
-
-  private stopKeepalive(): void {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = undefined;
+    interval.unref();
+    session.once('close', () => clearInterval(interval));
   }
 
   /** One unary call of `path` (`/package.Service/Method`) with an encoded request; resolves with the encoded response. */
-  call(path: string, request: Uint8Array, options: UnaryCallOptions = {}): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new GrpcCallError(GrpcStatus.UNAVAILABLE, 'Channel has been shut down'));
-    const frame = frameMessage(request);
+  call(path: string, request: Uint8Array, options: CallOptions = {}): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let settled = false;
-      let current: ClientHttp2Stream | undefined;
-      this.inFlight++;
-      if (this.inFlight === 1) this.session?.ref();
-      const settle: Settle = (err, value) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        this.inFlight--;
-        if (this.inFlight === 0) this.session?.unref();
-        if (err) reject(err);
-        else resolve(value as Buffer);
-      };
-      if (options.deadline !== undefined) {
-        const left = options.deadline - Date.now();
-        if (left <= 0) {
-          settle(new GrpcCallError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded'));
-          return;
-        }
-        timer = setTimeout(() => {
-          current?.close(constants.NGHTTP2_CANCEL);
-          settle(new GrpcCallError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded'));
-        }, left);
-      }
-      let refusedRetries = 1;
-      const attempt = (): void => {
-        if (settled) return;
-        if (this.closed) {
-          settle(new GrpcCallError(GrpcStatus.UNAVAILABLE, 'Channel has been shut down'));
-          return;
-        }
-        const wait = this.session ? 0 : this.retryAt - Date.now();
-        if (wait > 0) {
-          if (!options.waitForReady) {
-            settle(new GrpcCallError(GrpcStatus.UNAVAILABLE, `No connection established to ${this.address}. Last error: ${this.lastConnectError ?? 'unknown'}`));
-            return;
-          }
-          setTimeout(attempt, wait).unref();
-          return;
-        }
-        current = this.send(path, frame, options.deadline, settle, (unsent) => {
-          if (unsent === 'unreachable' && options.waitForReady) attempt();
-          else if (unsent === 'refused' && refusedRetries-- > 0) attempt();
-          else return false;
-          return true;
-        });
-      };
-      attempt();
+      const chunks: Buffer[] = [];
+      let received = 0;
+      this.start(path, frameMessage(request), options, {
+        data: (chunk) => {
+          chunks.push(chunk);
+          received += chunk.length;
+        },
+        end: (err) => {
+          if (err) return reject(err);
+          const message = readSingleMessage(chunks, received);
+          if (message) resolve(message);
+          else reject(new GrpcCallError(GrpcStatus.INTERNAL, 'response is not one uncompressed gRPC message'));
+        },
+      });
     });
+  }
+
+  /** A server-streaming call: `handlers.message` gets each response message, `handlers.end` its end. */
+  serverStream(path: string, request: Uint8Array, handlers: StreamHandlers, options: CallOptions = {}): CallHandle {
+    const decoder = new MessageDecoder(MAX_RESPONSE_MESSAGE);
+    let broken: GrpcCallError | undefined;
+    const handle = this.start(path, frameMessage(request), options, {
+      data: (chunk) => {
+        if (broken) return;
+        try {
+          decoder.push(chunk, handlers.message);
+        } catch (err) {
+          const status = err instanceof GrpcStatusError ? err : new GrpcStatusError(GrpcStatus.INTERNAL, String(err));
+          broken = new GrpcCallError(status.code, status.details);
+          handle.cancel();
+        }
+      },
+      end: (err) => {
+        if (broken) handlers.end(broken);
+        else if (!err && decoder.partial) handlers.end(new GrpcCallError(GrpcStatus.INTERNAL, 'the stream ended inside a message'));
+        else handlers.end(err);
+      },
+    });
+    return handle;
+  }
+
+  /**
+   * Starts a call: sends it when a connection is there (or once one comes up, for a call that
+   * may wait), enforces its deadline, and reports its end to the sink exactly once.
+   */
+  private start(path: string, frame: Buffer, options: CallOptions, sink: CallSink): CallHandle {
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    let current: ClientHttp2Stream | undefined;
+    const settle = (err: GrpcCallError | undefined): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      this.inFlight--;
+      if (this.inFlight === 0) this.session?.unref();
+      sink.end(err);
+    };
+    const abort = (err: GrpcCallError): void => {
+      if (settled) return;
+      current?.close(constants.NGHTTP2_CANCEL);
+      settle(err);
+    };
+    const handle: CallHandle = { cancel: () => abort(new GrpcCallError(GrpcStatus.CANCELLED, 'Cancelled on client')) };
+    this.inFlight++;
+    if (this.inFlight === 1) this.session?.ref();
+    if (this.closed) {
+      // Reported after the caller has its handle, as every other end is.
+      queueMicrotask(() => settle(new GrpcCallError(GrpcStatus.UNAVAILABLE, 'Channel has been shut down')));
+      return handle;
+    }
+    if (options.deadline !== undefined) {
+      const left = options.deadline - Date.now();
+      if (left <= 0) {
+        queueMicrotask(() => settle(new GrpcCallError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded')));
+        return handle;
+      }
+      timer = setTimeout(() => abort(new GrpcCallError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded')), left);
+    }
+    let refusedRetries = 1;
+    const attempt = (): void => {
+      if (settled) return;
+      if (this.closed) {
+        settle(new GrpcCallError(GrpcStatus.UNAVAILABLE, 'Channel has been shut down'));
+        return;
+      }
+      const wait = this.session ? 0 : this.retryAt - Date.now();
+      if (wait > 0) {
+        if (!options.waitForReady) {
+          settle(new GrpcCallError(GrpcStatus.UNAVAILABLE, `No connection established to ${this.address}. Last error: ${this.lastConnectError ?? 'unknown'}`));
+          return;
+        }
+        setTimeout(attempt, wait).unref();
+        return;
+      }
+      current = this.send(path, frame, options.deadline, sink, settle, (unsent) => {
+        if (unsent === 'unreachable' && options.waitForReady) attempt();
+        else if (unsent === 'refused' && refusedRetries-- > 0) attempt();
+        else return false;
+        return true;
+      });
+    };
+    attempt();
+    return handle;
   }
 
   /**
@@ -214,7 +280,8 @@ export class GrpcUnaryHttp2 {
     path: string,
     frame: Buffer,
     deadline: number | undefined,
-    settle: Settle,
+    sink: CallSink,
+    settle: (err: GrpcCallError | undefined) => void,
     retry: (unsent: 'unreachable' | 'refused') => boolean,
   ): ClientHttp2Stream | undefined {
     let session: ClientHttp2Session;
@@ -233,17 +300,12 @@ export class GrpcUnaryHttp2 {
       settle(new GrpcCallError(GrpcStatus.UNAVAILABLE, (err as Error).message));
       return undefined;
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
     let headers: IncomingHttpHeaders | undefined;
     let trailers: IncomingHttpHeaders | undefined;
     let failure: Error | undefined;
     stream.on('response', (h) => (headers = h));
     stream.on('trailers', (t) => (trailers = t));
-    stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-    });
+    stream.on('data', (chunk: Buffer) => sink.data(chunk));
     stream.on('error', (err: Error) => (failure = err));
     stream.on('close', () => {
       // A trailers-only response carries grpc-status in its headers.
@@ -268,12 +330,7 @@ export class GrpcUnaryHttp2 {
         settle(new GrpcCallError(Number(code), decodeGrpcMessage(final?.['grpc-message']), Metadata.fromHttp2Headers(final ?? {})));
         return;
       }
-      const message = readSingleMessage(chunks, received);
-      if (!message) {
-        settle(new GrpcCallError(GrpcStatus.INTERNAL, 'response is not one uncompressed gRPC message'));
-        return;
-      }
-      settle(undefined, message);
+      settle(undefined);
     });
     stream.end(frame);
     return stream;
@@ -288,7 +345,6 @@ export class GrpcUnaryHttp2 {
 
   close(): void {
     this.closed = true;
-    this.stopKeepalive();
     this.session?.destroy();
     this.session = undefined;
   }
