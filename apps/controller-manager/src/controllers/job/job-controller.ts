@@ -26,6 +26,7 @@ import {
   isPodReady,
   isPodTerminal,
   JOB_TRACKING_FINALIZER,
+  failJobMessage,
   matchPodFailurePolicy,
   nextBackoffRecord,
   parseIndexIntervals,
@@ -379,7 +380,6 @@ export class JobController implements Controller {
         t.toRelease.push(pod);
         if (!validIndex) continue;
         const match = spec.podFailurePolicy && pod.status?.phase === 'Failed' ? matchPodFailurePolicy(spec.podFailurePolicy, pod) : { countFailed: true };
-        if ('action' in match && match.action === 'FailJob' && t.failJobMessage === undefined) t.failJobMessage = match.message;
         const perIndexLimit = spec.backoffLimitPerIndex;
         if (indexed && perIndexLimit !== undefined && ix !== undefined && !t.completed.has(ix) && failsIndex(pod, perIndexLimit, match)) {
           t.failedIndexes.add(ix);
@@ -390,6 +390,7 @@ export class JobController implements Controller {
         t.changed = true;
       }
     }
+    t.failJobMessage = failJobMessage(spec.podFailurePolicy, pods);
     return t;
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { batchv1, corev1 } from '@minik8s/api';
 import {
   backoffDelay,
+  failJobMessage,
   formatIndexIntervals,
   indexedPodsToDelete,
   indexesToCreate,
@@ -145,6 +146,15 @@ describe('matchPodFailurePolicy', () => {
     const m = matchPodFailurePolicy(policy, p);
     expect(m.action).toBe(action);
     expect(m.countFailed).toBe(counted);
+  });
+
+  it('finds the FailJob verdict among all failed pods, recorded or not, and only among failed ones', () => {
+    const running = pod('a', { phase: 'Running', exit: [['main', 42]] });
+    const counted = pod('b', { phase: 'Failed', exit: [['main', 1]] });
+    const failJob = pod('c', { phase: 'Failed', exit: [['main', 42]] });
+    expect(failJobMessage(policy, [running, counted, failJob])).toBe('Container main for pod ns/c failed with exit code 42 matching FailJob rule at index 1');
+    expect(failJobMessage(policy, [running, counted])).toBeUndefined();
+    expect(failJobMessage(undefined, [failJob])).toBeUndefined();
   });
 
   it('words the FailJob message as Kubernetes does', () => {

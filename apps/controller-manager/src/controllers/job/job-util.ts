@@ -313,6 +313,21 @@ export function matchPodFailurePolicy(policy: batchv1.PodFailurePolicy | undefin
   return { countFailed: true };
 }
 
+/**
+ * Kubernetes' getFailJobMessage: the FailJob message of the first failed pod a FailJob rule
+ * matches, over every pod of the Job, whether its failure is already recorded or not, so the
+ * verdict survives a sync that recorded the pod but stopped before writing FailureTarget.
+ */
+export function failJobMessage(policy: batchv1.PodFailurePolicy | undefined, pods: readonly corev1.Pod[]): string | undefined {
+  if (!policy) return undefined;
+  for (const pod of pods) {
+    if (pod.status?.phase !== 'Failed') continue;
+    const match = matchPodFailurePolicy(policy, pod);
+    if (match.action === 'FailJob') return match.message;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // Desired parallelism
 
