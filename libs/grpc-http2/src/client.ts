@@ -27,7 +27,7 @@ export interface CallOptions {
   waitForReady?: boolean;
 }
 
-export interface UnaryClientOptions {
+export interface GrpcHttp2ClientOptions {
   /** Ping an open connection this often, so a silently dead peer is noticed (default 20 s; 0 = never). */
   keepaliveTimeMs?: number;
   /** A ping unanswered this long closes the connection (default 10 s). */
@@ -96,7 +96,7 @@ export class GrpcHttp2Client {
 
   constructor(
     private readonly address: string,
-    options: UnaryClientOptions = {},
+    options: GrpcHttp2ClientOptions = {},
   ) {
     this.keepaliveTimeMs = options.keepaliveTimeMs ?? 20_000;
     this.keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 10_000;
