@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   serviceClusterIpRange?: string;
   serviceNodePortRange?: [number, number];
   bookmarkIntervalMs: number;
+  /** How long Events are kept after their last write (kube-apiserver's --event-ttl); default one hour, 0 for good. */
+  eventTtlSeconds?: number;
   logger: Logger;
   clock?: Clock;
   scheme?: Scheme;
@@ -48,6 +50,8 @@ export interface RunningApiServer {
   stop(): Promise<void>;
 }
 
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
+
 const systemClock: Clock = { now: () => new Date() };
 
 /** Wires storage, registry, admission, watch caches and the gRPC and HTTP servers. */
@@ -55,7 +59,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const scheme = options.scheme ?? defaultScheme();
   const clock = options.clock ?? systemClock;
   const etcd = new EtcdStore({ hosts: options.etcdServers });
-  const store = new ObjectStore(etcd, scheme, new ObjectKeys(options.etcdPrefix.replace(/\/+$/, '')));
+  const eventTtlSeconds = options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+  const store = new ObjectStore(etcd, scheme, new ObjectKeys(options.etcdPrefix.replace(/\/+$/, '')), {
+    ttlSeconds: (info) => (eventTtlSeconds > 0 && info.group === '' && info.resource === 'events' ? eventTtlSeconds : undefined),
+  });
   const caches = new WatchCaches(store, etcd, {
     capacity: options.watchCacheSize,
     bookmarkIntervalMs: options.bookmarkIntervalMs,

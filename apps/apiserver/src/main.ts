@@ -1,5 +1,5 @@
 import { createLogger } from '@minik8s/logging';
-import { FlagError, parseFlags, type FlagSpec } from '@minik8s/flags';
+import { FlagError, parseDurationFlag, parseFlags, type FlagSpec } from '@minik8s/flags';
 import { ApiClient } from '@minik8s/client';
 import { startApiServer } from './apiserver';
 import { KubernetesServiceReconciler, loopbackAddress, resolveAdvertiseAddress } from './kubernetes-service';
@@ -13,6 +13,7 @@ const FLAGS = {
   serviceClusterIpRange: { type: 'string', description: 'A CIDR notation IP range from which to assign service cluster IPs.', default: '10.96.0.0/12' },
   serviceNodePortRange: { type: 'string', description: 'A port range to reserve for services with NodePort visibility.', default: '30000-32767' },
   watchCacheSize: { type: 'number', description: 'Recent events kept per resource for watches that resume from a resourceVersion.', default: 10000 },
+  eventTtl: { type: 'string', description: 'Amount of time to retain events.', default: '1h0m0s' },
   bookmarkInterval: { type: 'number', description: 'Seconds between BOOKMARK events sent to watches that allow them.', default: 60 },
   advertiseAddress: {
     type: 'string',
@@ -40,6 +41,8 @@ async function main(argv: readonly string[]): Promise<void> {
   if (flags.endpointReconcilerType !== 'lease' && flags.endpointReconcilerType !== 'none') {
     throw new FlagError(`invalid argument "${flags.endpointReconcilerType}" for "--endpoint-reconciler-type" flag: must be lease or none`);
   }
+  // Whole seconds, as etcd leases count them; 0 keeps Events for good, as in kube-apiserver.
+  const eventTtlSeconds = Math.floor(parseDurationFlag(flags.eventTtl, 'event-ttl') / 1000);
   const advertiseAddress = resolveAdvertiseAddress(flags.advertiseAddress, flags.bindAddress);
   const server = await startApiServer({
     serviceClusterIpRange: flags.serviceClusterIpRange,
@@ -51,6 +54,7 @@ async function main(argv: readonly string[]): Promise<void> {
     healthPort: flags.healthPort,
     watchCacheSize: flags.watchCacheSize,
     bookmarkIntervalMs: flags.bookmarkInterval * 1000,
+    eventTtlSeconds,
     logger,
   });
   let reconciler: KubernetesServiceReconciler | undefined;

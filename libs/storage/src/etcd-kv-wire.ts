@@ -38,7 +38,11 @@ const TARGET_MOD = 2;
 export const KV_METHODS = {
   range: '/etcdserverpb.KV/Range',
   txn: '/etcdserverpb.KV/Txn',
+  leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
 } as const;
+
+/** What a transaction writes on success: a put (attached to `lease` when given) or a delete. */
+export type TxnSuccess = { put: Buffer; lease?: bigint } | { deletePrevKv: true };
 
 /** RangeRequest { key = 1; range_end = 2; limit = 3; revision = 4; } */
 export function encodeRangeRequest(request: { key: Buffer; rangeEnd?: Buffer; limit?: number; revision?: number }): Buffer {
@@ -53,7 +57,7 @@ export function encodeRangeRequest(request: { key: Buffer; rangeEnd?: Buffer; li
  * TxnRequest { compare = 1; success = 2; failure = 3; } with one Compare (result EQUAL, the
  * target column = `revision`), one success op and a failure op that reads the key back.
  */
-export function encodeTxnRequest(request: { key: Buffer; target: CompareTarget; revision: number; success: { put: Buffer } | { deletePrevKv: true } }): Buffer {
+export function encodeTxnRequest(request: { key: Buffer; target: CompareTarget; revision: number; success: TxnSuccess }): Buffer {
   const w = new BinaryWriter();
   // Compare { result = 1 (EQUAL = 0, left out); target = 2; key = 3; create_revision = 5 | mod_revision = 6 }
   w.uint32(10).fork();
@@ -61,10 +65,12 @@ export function encodeTxnRequest(request: { key: Buffer; target: CompareTarget; 
   w.uint32(26).bytes(request.key);
   w.uint32(request.target === 'create' ? 40 : 48).int64(request.revision);
   w.join();
-  // success: RequestOp { request_put = 2: PutRequest { key = 1; value = 2 } | request_delete_range = 3: { key = 1; prev_kv = 3 } }
+  // success: RequestOp { request_put = 2: PutRequest { key = 1; value = 2; lease = 3 } | request_delete_range = 3: { key = 1; prev_kv = 3 } }
   w.uint32(18).fork();
   if ('put' in request.success) {
-    w.uint32(18).fork().uint32(10).bytes(request.key).uint32(18).bytes(request.success.put).join();
+    w.uint32(18).fork().uint32(10).bytes(request.key).uint32(18).bytes(request.success.put);
+    if (request.success.lease) w.uint32(24).int64(request.success.lease);
+    w.join();
   } else {
     w.uint32(26).fork().uint32(10).bytes(request.key).uint32(24).bool(true).join();
   }
@@ -159,6 +165,28 @@ export function decodeTxnResponse(bytes: Uint8Array): WireTxnResponse {
         else op.skip(opWire);
       }
     } else reader.skip(wireType);
+  }
+  return res;
+}
+
+/** LeaseGrantRequest { TTL = 1; ID = 2 (0: etcd picks one) } */
+export function encodeLeaseGrantRequest(ttlSeconds: number): Buffer {
+  return Buffer.from(new BinaryWriter().uint32(8).int64(ttlSeconds).finish());
+}
+
+/**
+ * LeaseGrantResponse { header = 1; ID = 2; TTL = 3; error = 4; }. The ID stays a bigint: etcd's
+ * lease IDs use all 63 bits, past what a number holds exactly.
+ */
+export function decodeLeaseGrantResponse(bytes: Uint8Array): { id: bigint; ttlSeconds: number; error: string } {
+  const reader = new BinaryReader(bytes);
+  const res = { id: 0n, ttlSeconds: 0, error: '' };
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 2 && wireType === WireType.Varint) res.id = BigInt(reader.int64());
+    else if (field === 3 && wireType === WireType.Varint) res.ttlSeconds = int64(reader);
+    else if (field === 4 && wireType === WireType.LengthDelimited) res.error = reader.string();
+    else reader.skip(wireType);
   }
   return res;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError } from '@minik8s/api';
-import { EtcdHarness } from '@minik8s/testing';
+import { EtcdHarness, waitFor } from '@minik8s/testing';
 import { EtcdStore } from './etcd-store';
 
 let etcd: EtcdHarness;
@@ -73,4 +73,37 @@ describe.each(transports)('EtcdStore over $name', ({ name, hosts }) => {
     expect(err).toBeInstanceOf(StatusError);
     expect((err as StatusError).reason).toBe('Expired');
   });
+
+  it('lets a key written with a TTL expire by itself, on a lease shared by the writes of one window', async () => {
+    const leaseOf = async (key: string): Promise<string> => (await store.client.get(key).exec()).kvs[0]?.lease ?? 'missing';
+    // An hour's TTL: writes share a lease of an hour plus the reuse window, and an update
+    // without a TTL keeps the key for good.
+    const hour = [`${prefix}ttl/a`, `${prefix}ttl/b`];
+    for (const key of hour) expect((await store.create(key, Buffer.from('x'), { ttlSeconds: 3600 })).ok).toBe(true);
+    const shared = await leaseOf(hour[0]);
+    expect(shared).not.toBe('0');
+    expect(await leaseOf(hour[1])).toBe(shared);
+    const granted = await store.client.leaseClient.leaseTimeToLive({ ID: shared, keys: true });
+    expect(Number(granted.grantedTTL)).toBe(3660);
+    expect(granted.keys.map((k) => k.toString()).sort()).toEqual(hour);
+    const kept = await store.get(hour[1]);
+    expect(kept && (await store.update(hour[1], Buffer.from('y'), kept.modRevision)).ok).toBe(true);
+    expect(await leaseOf(hour[1])).toBe('0');
+
+    // Two seconds: the key is gone by itself, and a watcher sees it deleted.
+    const key = `${prefix}ttl/short`;
+    const created = await store.create(key, Buffer.from('short'), { ttlSeconds: 2 });
+    expect(created.ok).toBe(true);
+    const deletions: string[] = [];
+    const watch = await store.watch(`${prefix}ttl/`, created.ok ? created.revision : 0, {
+      onEvent: (event) => void (event.type === 'delete' && deletions.push(event.key)),
+      onError: () => undefined,
+    });
+    try {
+      await waitFor(async () => (await store.get(key)) === undefined && deletions.includes(key), { timeoutMs: 15_000, description: `${key} to expire` });
+    } finally {
+      await watch.stop();
+    }
+    expect(await store.get(hour[1])).toBeDefined();
+  }, 30_000);
 });

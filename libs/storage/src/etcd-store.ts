@@ -3,6 +3,7 @@ import { Etcd3, type IOptions, type IWatchResponse } from 'etcd3';
 import { newResourceExpired, newServiceUnavailable, StatusError } from '@minik8s/api';
 import type { WireKeyValue } from './etcd-kv-wire';
 import { Etcd3Kv, GrpcKv, type KvTransport } from './kv-transport';
+import { LeaseManager } from './lease-manager';
 
 export interface KeyValue {
   key: string;
@@ -50,6 +51,12 @@ export interface StoreWatchOptions {
   prevValues?: boolean;
 }
 
+/** How a write's key expires. */
+export interface WriteOptions {
+  /** Seconds after which etcd deletes the key by itself (through a shared lease); none when absent. */
+  ttlSeconds?: number;
+}
+
 const COMPACTED = /compacted/i;
 
 /** The duplex gRPC stream of etcd's Watch RPC, as much of it as we use. */
@@ -94,6 +101,7 @@ export class EtcdStore {
   readonly client: Etcd3;
   /** Reads and transactions, the calls of every API request: straight on HTTP/2 where it can. */
   private readonly kv: KvTransport;
+  private readonly leases: LeaseManager;
 
   constructor(options: IOptions) {
     // Large ranges are paged by the callers, but one page of big objects may still pass 4 MB.
@@ -109,6 +117,7 @@ export class EtcdStore {
     });
     const address = GrpcKv.addressFor(options);
     this.kv = address ? new GrpcKv(address) : new Etcd3Kv(this.client);
+    this.leases = new LeaseManager((ttlSeconds) => this.kv.leaseGrant(ttlSeconds));
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -121,22 +130,23 @@ export class EtcdStore {
   }
 
   /** Writes `value` only if `key` does not exist. */
-  async create(key: string, value: Uint8Array): Promise<WriteResult> {
-    return this.writeIf(key, value, 'create', 0);
+  async create(key: string, value: Uint8Array, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.writeIf(key, value, 'create', 0, options);
   }
 
-  /** Writes `value` only if `key` still has `expectedModRevision`. */
-  async update(key: string, value: Uint8Array, expectedModRevision: number): Promise<WriteResult> {
-    return this.writeIf(key, value, 'mod', expectedModRevision);
+  /** Writes `value` only if `key` still has `expectedModRevision`. A write without a TTL keeps the key for good. */
+  async update(key: string, value: Uint8Array, expectedModRevision: number, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.writeIf(key, value, 'mod', expectedModRevision, options);
   }
 
-  private async writeIf(key: string, value: Uint8Array, target: 'create' | 'mod', revision: number): Promise<WriteResult> {
+  private async writeIf(key: string, value: Uint8Array, target: 'create' | 'mod', revision: number, options: WriteOptions): Promise<WriteResult> {
     try {
+      const lease = options.ttlSeconds ? await this.leases.leaseFor(options.ttlSeconds) : undefined;
       const res = await this.kv.txn({
         key: Buffer.from(key),
         target,
         revision,
-        success: { put: Buffer.from(value.buffer, value.byteOffset, value.byteLength) },
+        success: { put: Buffer.from(value.buffer, value.byteOffset, value.byteLength), lease },
       });
       if (res.succeeded) return { ok: true, revision: res.revision };
       return { ok: false, current: res.rangeKvs.length > 0 ? fromWire(res.rangeKvs[0]) : undefined };

@@ -1,1 +1,2 @@
 export * from './etcd-store';
+export { LeaseManager, type LeaseManagerOptions } from './lease-manager';

@@ -1,11 +1,14 @@
 import type { Etcd3, IKeyValue, IOptions } from 'etcd3';
 import {
+  decodeLeaseGrantResponse,
   decodeRangeResponse,
   decodeTxnResponse,
+  encodeLeaseGrantRequest,
   encodeRangeRequest,
   encodeTxnRequest,
   KV_METHODS,
   type CompareTarget,
+  type TxnSuccess,
   type WireKeyValue,
   type WireRangeResponse,
   type WireTxnResponse,
@@ -24,13 +27,15 @@ export interface TxnCall {
   key: Buffer;
   target: CompareTarget;
   revision: number;
-  success: { put: Buffer } | { deletePrevKv: true };
+  success: TxnSuccess;
 }
 
-/** The KV calls the store makes on every request. */
+/** The KV calls the store makes on every request, and the lease grants of expiring objects. */
 export interface KvTransport {
   range(call: RangeCall): Promise<WireRangeResponse>;
   txn(call: TxnCall): Promise<WireTxnResponse>;
+  /** A new lease of `ttlSeconds`; its ID. */
+  leaseGrant(ttlSeconds: number): Promise<bigint>;
   close(): void;
 }
 
@@ -56,6 +61,12 @@ export class GrpcKv implements KvTransport {
 
   async txn(call: TxnCall): Promise<WireTxnResponse> {
     return decodeTxnResponse(await this.call(KV_METHODS.txn, encodeTxnRequest(call)));
+  }
+
+  async leaseGrant(ttlSeconds: number): Promise<bigint> {
+    const res = decodeLeaseGrantResponse(await this.call(KV_METHODS.leaseGrant, encodeLeaseGrantRequest(ttlSeconds)));
+    if (res.error) throw new Error(`etcdserver: ${res.error}`);
+    return res.id;
   }
 
   close(): void {
@@ -94,7 +105,10 @@ export class Etcd3Kv implements KvTransport {
       call.target === 'create'
         ? { key: k, target: 'Create' as const, result: 'Equal' as const, create_revision: call.revision }
         : { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: call.revision };
-    const success = 'put' in call.success ? { request_put: { key: k, value: call.success.put } } : { request_delete_range: { key: k, prev_kv: true } };
+    const success =
+      'put' in call.success
+        ? { request_put: { key: k, value: call.success.put, lease: call.success.lease?.toString() ?? 0 } }
+        : { request_delete_range: { key: k, prev_kv: true } };
     const res = await this.client.kv.txn({ compare: [compare], success: [success], failure: [{ request_range: { key: k } }] });
     const first = res.responses[0];
     return {
@@ -103,6 +117,12 @@ export class Etcd3Kv implements KvTransport {
       rangeKvs: (first?.response_range?.kvs ?? []).map(fromEtcd3),
       deletedPrevKvs: (first?.response_delete_range?.prev_kvs ?? []).map(fromEtcd3),
     };
+  }
+
+  async leaseGrant(ttlSeconds: number): Promise<bigint> {
+    const res = await this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 });
+    if (res.error) throw new Error(`etcdserver: ${res.error}`);
+    return BigInt(res.ID);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError, type corev1 } from '@minik8s/api';
-import { ConfigMaps, Deployments, Namespaces, Pods, ReplicaSets } from '@minik8s/client';
+import { ConfigMaps, Deployments, Events, Namespaces, Pods, ReplicaSets } from '@minik8s/client';
 import { ApiFixture } from '../test/api-fixture';
 
 const f = new ApiFixture();
@@ -30,6 +30,22 @@ describe('bootstrap', () => {
   it('creates the system namespaces', async () => {
     const names = (await f.client.resource(Namespaces).list()).items.map((n) => n.metadata?.name);
     expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
+  });
+});
+
+describe('expiry', () => {
+  it('keeps Events an hour by default, on one shared etcd lease, and other kinds for good', async () => {
+    const name = await ns('expiry');
+    const events = f.client.resource(Events).namespace(name);
+    const involvedObject = { kind: 'Pod', namespace: name, name: 'a', apiVersion: 'v1' };
+    for (const e of ['a.1', 'a.2']) await events.create({ metadata: { name: e }, involvedObject, reason: 'Started', message: 'Started container app' });
+    await f.client.resource(Pods).namespace(name).create(pod('a'));
+    const leaseOf = async (key: string): Promise<string> => (await f.raw.client.get(key).exec()).kvs[0]?.lease ?? 'missing';
+    const lease = await leaseOf(`/registry/events/${name}/a.1`);
+    expect(await leaseOf(`/registry/events/${name}/a.2`)).toBe(lease);
+    expect(await leaseOf(`/registry/pods/${name}/a`)).toBe('0');
+    // An hour, plus the minute in which further Events share the lease.
+    expect(Number((await f.raw.client.leaseClient.leaseTimeToLive({ ID: lease })).grantedTTL)).toBe(3660);
   });
 });
 

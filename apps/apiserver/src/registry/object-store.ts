@@ -16,6 +16,11 @@ export interface StoredObject {
   revision: number;
 }
 
+export interface ObjectStoreOptions {
+  /** Seconds after its last write that etcd drops an object of this kind by itself (Events: --event-ttl); none when undefined. */
+  ttlSeconds?: (info: KindInfo) => number | undefined;
+}
+
 /** Far more than the writes in flight at once; what lingers past it is dropped, oldest first. */
 const MAX_WRITTEN = 1024;
 
@@ -74,6 +79,7 @@ export class ObjectStore {
     readonly etcd: EtcdStore,
     readonly scheme: Scheme,
     readonly keys: ObjectKeys,
+    private readonly options: ObjectStoreOptions = {},
   ) {}
 
   decode(info: KindInfo, kv: { value: Uint8Array; modRevision: number }): ApiObject {
@@ -154,7 +160,7 @@ export class ObjectStore {
     const name = obj.metadata?.name ?? '';
     const value = this.encode(info, obj);
     const key = this.keys.key(info, obj.metadata?.namespace, name);
-    const result = await this.etcd.create(key, value);
+    const result = await this.etcd.create(key, value, { ttlSeconds: this.options.ttlSeconds?.(info) });
     if (!result.ok) throw newAlreadyExists(resourceOf(info), name);
     return this.stored(key, obj, value, result.revision);
   }
@@ -164,7 +170,7 @@ export class ObjectStore {
     const name = obj.metadata?.name ?? '';
     const value = this.encode(info, obj);
     const key = this.keys.key(info, obj.metadata?.namespace, name);
-    const result = await this.etcd.update(key, value, expectedRevision);
+    const result = await this.etcd.update(key, value, expectedRevision, { ttlSeconds: this.options.ttlSeconds?.(info) });
     if (!result.ok) {
       if (!result.current) throw newNotFound(resourceOf(info), name);
       throw newConflict(resourceOf(info), name, OPTIMISTIC_LOCK_MESSAGE);
