@@ -3,6 +3,7 @@ import type { Logger } from '@minik8s/logging';
 import { ControlPlaneHarness } from '@minik8s/testing';
 import type { Controller, ControllerContext, ControllerFactory, ControllerOptions } from '../controller';
 import { DEFAULT_CONTROLLER_OPTIONS } from './controller-options';
+import { InterceptingApiClient, type WriteInterceptor } from './intercepting-client';
 import { testLogger } from './test-logger';
 
 /** What a tuple of factories builds, each controller with its own type (so a test can reach its queue). */
@@ -27,6 +28,13 @@ export interface ControllerHarnessOptions<F extends readonly ControllerFactory[]
    * then call `startControllers()`. Default true.
    */
   startControllers?: boolean;
+  /**
+   * Sees every write of the controllers before it is sent, and fails it by throwing: a sync
+   * interrupted between two of its writes leaves state that a test cannot otherwise reach on a
+   * healthy apiserver. The controllers then get a client of their own; the test's `client` is
+   * never intercepted.
+   */
+  interceptWrite?: WriteInterceptor;
 }
 
 /** The controller-manager's defaults, but two workers per controller. */
@@ -88,14 +96,17 @@ export class ControllerHarness<F extends readonly ControllerFactory[] = readonly
   private constructor(
     private readonly controlPlane: ControlPlaneHarness,
     readonly client: ApiClient,
+    private readonly controllerClient: ApiClient,
     private readonly o: ControllerHarnessOptions<F>,
     private readonly logger: Logger,
   ) {}
 
   static async start<const F extends readonly ControllerFactory[]>(o: ControllerHarnessOptions<F>): Promise<ControllerHarness<F>> {
     const controlPlane = await ControlPlaneHarness.start();
-    const client = new ApiClient(controlPlane.address, { timeoutMs: o.clientTimeoutMs ?? 5_000 });
-    const harness = new ControllerHarness(controlPlane, client, o, o.logger ?? testLogger());
+    const clientOptions = { timeoutMs: o.clientTimeoutMs ?? 5_000 };
+    const client = new ApiClient(controlPlane.address, clientOptions);
+    const controllerClient = o.interceptWrite ? new InterceptingApiClient(controlPlane.address, clientOptions, o.interceptWrite) : client;
+    const harness = new ControllerHarness(controlPlane, client, controllerClient, o, o.logger ?? testLogger());
     try {
       if (o.startControllers ?? true) await harness.startControllers();
       return harness;
@@ -126,7 +137,7 @@ export class ControllerHarness<F extends readonly ControllerFactory[] = readonly
 
   /** Builds and runs the controllers anew, on fresh informers; a no-op while they run. */
   async startControllers(): Promise<void> {
-    if (!this.run) this.run = await ControllerRun.start(this.client, this.o, this.logger);
+    if (!this.run) this.run = await ControllerRun.start(this.controllerClient, this.o, this.logger);
   }
 
   /**
@@ -141,6 +152,7 @@ export class ControllerHarness<F extends readonly ControllerFactory[] = readonly
 
   async stop(): Promise<void> {
     await this.stopControllers();
+    if (this.controllerClient !== this.client) this.controllerClient.close();
     this.client.close();
     await this.controlPlane.stop();
   }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNotFound, type batchv1, type corev1 } from '@minik8s/api';
+import { isNotFound, StatusError, type batchv1, type corev1 } from '@minik8s/api';
 import { Jobs, MERGE_PATCH, Pods, type ApiClient, type TypedWatchEvent, type WatchStream } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { ControllerHarness } from '../../test-support/controller-harness';
+import type { WriteInterceptor } from '../../test-support/intercepting-client';
 import { newJobController } from './job-controller';
 import { JOB_INDEX_FAILURE_COUNT_ANNOTATION } from './index-policy';
 import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from './job-util';
@@ -10,11 +11,14 @@ import { newTtlAfterFinishedController } from './ttl-after-finished-controller';
 
 let harness: ControllerHarness;
 let client: ApiClient;
+/** Set by a test (and cleared in its finally) to fail chosen writes of the controllers. */
+let intercept: WriteInterceptor | undefined;
 
 beforeAll(async () => {
   harness = await ControllerHarness.start({
     // A short back-off so a failing Job retries within the test.
     factories: [(context) => newJobController(context, { backoffBaseMs: 200, backoffMaxMs: 1000 }), newTtlAfterFinishedController],
+    interceptWrite: (write) => intercept?.(write),
   });
   client = harness.client;
 }, 60_000);
@@ -155,6 +159,88 @@ describe('Job controller against a real apiserver', () => {
       expect(failed.status?.failed).toBe(1);
     } finally {
       await k.stop();
+    }
+  });
+
+  it('keeps the FailJob verdict of a failed pod already in uncountedTerminatedPods when FailureTarget was not written', async () => {
+    const ns = await harness.createNamespace('job-pfp-uncounted');
+    const jobs = client.resource(Jobs).namespace(ns);
+    const pods = client.resource(Pods).namespace(ns);
+    // The sync that sees the failure writes uncountedTerminatedPods, releases the finalizer, then
+    // writes FailureTarget with the pod counted. Losing that last write once (as an apiserver
+    // error or a crash would) leaves the pod recorded as uncounted, without its finalizer and
+    // without FailureTarget: the next sync must still take the FailJob verdict from it.
+    let fired = false;
+    let lostAt: batchv1.Job | undefined;
+    const jobCache = harness.context.informers.informerFor(Jobs);
+    const podCache = harness.context.informers.informerFor(Pods);
+    intercept = async (write) => {
+      if (fired || write.namespace !== ns || write.kind !== 'Job' || write.subresource !== 'status') return;
+      // The kind is Job, so the object sent is one.
+      const sent = write.object as batchv1.Job | undefined;
+      if (!sent?.status?.conditions?.some((c) => c.type === 'FailureTarget')) return;
+      fired = true;
+      // The sync waits here, so no other sync of the Job runs: once the controller's caches hold
+      // the recorded pod and the released finalizer, the next sync starts from exactly that
+      // state, not from a cache that has not seen the record yet (which would find the pod new).
+      lostAt = await waitFor(
+        () => {
+          const cached = jobCache.get(ns, 'pfp');
+          const recorded = (cached?.status?.uncountedTerminatedPods?.failed ?? []).length > 0;
+          const released = podCache.list(ns).every((p) => !(p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER));
+          return recorded && released ? cached : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 10, description: 'the caches showing the pod recorded and released' },
+      );
+      throw new StatusError('ServiceUnavailable', 'injected by the test: the FailureTarget write is lost');
+    };
+    try {
+      await jobs.create(
+        job('pfp', {
+          completions: 1,
+          parallelism: 1,
+          backoffLimit: 6,
+          podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'work', operator: 'In', values: [42] } }] },
+        }),
+      );
+      const first = await waitFor(async () => (await pods.list()).items[0], { timeoutMs: 10_000, description: "the Job's pod" });
+      // Finished a minute ago: the back-off after the failure is over, so a sync that takes it
+      // for an ordinary failure starts the replacement at once, not after a timer this test
+      // would race with the next sync.
+      const finishedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await waitFor(
+        async () => {
+          const pod = await pods.get(first.metadata?.name ?? '');
+          const terminated = { exitCode: 42, finishedAt };
+          await pods.updateStatus({ ...pod, status: { ...pod.status, phase: 'Failed', containerStatuses: [{ name: 'work', ready: false, restartCount: 0, state: { terminated } }] } });
+          return true;
+        },
+        { timeoutMs: 10_000, description: 'the pod failed with exit code 42' },
+      );
+      // Without the verdict the next sync counts an ordinary failure and starts a replacement
+      // instead of failing the Job: stop at whichever comes first.
+      const end = await waitFor(
+        async () => {
+          const j = await jobs.get('pfp');
+          const { items } = await pods.list();
+          return j.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') || items.length > 1 ? { job: j, pods: items } : undefined;
+        },
+        { timeoutMs: 30_000, description: 'the Job Failed or a replacement pod' },
+      );
+      expect(fired, 'the FailureTarget write was failed once').toBe(true);
+      // The state the lost write left: the pod recorded as uncounted, no FailureTarget.
+      expect(lostAt?.status?.uncountedTerminatedPods?.failed).toEqual([first.metadata?.uid]);
+      expect(lostAt?.status?.conditions?.some((c) => c.type === 'FailureTarget') ?? false).toBe(false);
+      expect(end.pods.map((p) => p.metadata?.name), 'no replacement pod').toEqual([first.metadata?.name]);
+      expect(end.job.status?.conditions?.map((c) => c.type)).toEqual(['FailureTarget', 'Failed']);
+      expect(end.job.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+        reason: 'PodFailurePolicy',
+        message: `Container work for pod ${ns}/${first.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`,
+      });
+      expect(end.job.status?.failed).toBe(1);
+      expect(end.job.status?.uncountedTerminatedPods?.failed ?? []).toEqual([]);
+    } finally {
+      intercept = undefined;
     }
   });
 
