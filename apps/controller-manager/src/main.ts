@@ -1,10 +1,9 @@
 import { createLogger } from '@minik8s/logging';
-import { FlagError, parseFlags, type FlagSpec } from '@minik8s/flags';
+import { FlagError, parseDurationFlag, parseFlags, type FlagSpec } from '@minik8s/flags';
 import { ControllerManager } from './controller-manager';
 import { selectControllers } from './controller-selection';
 import { CONTROLLERS } from './controllers/registry';
 import { parseIpRanges } from './controllers/service-lb';
-import { parseDuration } from './shared/duration';
 
 const FLAGS = {
   server: { type: 'string', description: 'The address (host:port) of the apiserver.', default: '127.0.0.1:6443' },
@@ -55,7 +54,7 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (err) {
     throw new FlagError(`invalid argument "${flags.loadBalancerIpRange}" for "--load-balancer-ip-range" flag: ${(err as Error).message}`);
   }
-  const seconds = (flag: string, value: string): number => parseDuration(value, `--${flag}`) / 1000;
+  const seconds = (flag: string, value: string): number => parseDurationFlag(value, flag) / 1000;
   const manager = new ControllerManager({
     server: flags.server,
     controllers: selectControllers(flags.controllers, Object.keys(CONTROLLERS)),
@@ -65,8 +64,8 @@ async function main(argv: readonly string[]): Promise<void> {
     retryPeriodSeconds: seconds('leader-elect-retry-period', flags.leaderElectRetryPeriod),
     clusterCidr: flags.clusterCidr,
     nodeCidrMaskSize: flags.nodeCidrMaskSize,
-    nodeMonitorGracePeriodMs: parseDuration(flags.nodeMonitorGracePeriod, '--node-monitor-grace-period'),
-    podEvictionTimeoutMs: parseDuration(flags.podEvictionTimeout, '--pod-eviction-timeout'),
+    nodeMonitorGracePeriodMs: parseDurationFlag(flags.nodeMonitorGracePeriod, 'node-monitor-grace-period'),
+    podEvictionTimeoutMs: parseDurationFlag(flags.podEvictionTimeout, 'pod-eviction-timeout'),
     concurrentSyncs: flags.concurrentSyncs,
     terminatedPodGcThreshold: flags.terminatedPodGcThreshold,
     loadBalancerIPRange: flags.loadBalancerIpRange,

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from './time';
+import { formatDuration, parseDuration } from '@minik8s/flags';
 
 /**
  * Pod annotations that script what a hollow node's pretend containers do. They are read on every
@@ -51,7 +51,7 @@ function parseExitCode(name: string, value: string, errors: string[]): number | 
 
 function parseDurationAnnotation(name: string, value: string, errors: string[]): number | undefined {
   try {
-    return parseDuration(value);
+    return parseDuration(value.trim());
   } catch (err) {
     errors.push(`${name}: invalid value "${value}": ${(err as Error).message}`);
     return undefined;

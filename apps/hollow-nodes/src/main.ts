@@ -1,9 +1,8 @@
 import { createLogger } from '@minik8s/logging';
-import { FlagError, parseFlags, type FlagSpec } from '@minik8s/flags';
+import { FlagError, parseDurationFlag, parseFlags, type FlagSpec } from '@minik8s/flags';
 import { annotationsHelp } from './annotations';
 import { ConfigError, DEFAULTS, parseNodeLabels, parseTaints } from './config';
 import { HollowNodes } from './hollow-nodes';
-import { parseDuration } from './time';
 
 const FLAGS = {
   server: { type: 'string', description: 'The address (host:port) of the apiserver.', default: '127.0.0.1:6443' },
@@ -33,14 +32,6 @@ const FLAGS = {
 const SUMMARY =
   'Simulates many nodes from one process: registers N Nodes, heartbeats their Leases and statuses, and plays the kubelet for pods bound to them without running containers (podIP, Running and Ready, exits and restarts scripted by annotations, graceful deletion). Stopping it leaves the Nodes in place to go silent, as lost nodes do.';
 
-function duration(flag: string, value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    throw new FlagError(`invalid argument "${value}" for "--${flag}" flag: ${(err as Error).message}`);
-  }
-}
-
 async function main(argv: readonly string[]): Promise<void> {
   const flags = parseFlags('minik8s hollow-nodes', SUMMARY, FLAGS, argv, (text) => process.stdout.write(text + annotationsHelp()));
   if (!flags) return;
@@ -62,11 +53,11 @@ async function main(argv: readonly string[]): Promise<void> {
     nodeLabels: parseNodeLabels(flags.nodeLabels),
     taints: parseTaints(flags.registerWithTaints),
     leaseDurationSeconds: flags.nodeLeaseDurationSeconds,
-    leaseRenewIntervalMs: duration('node-lease-renew-interval', flags.nodeLeaseRenewInterval),
-    nodeStatusUpdateFrequencyMs: duration('node-status-update-frequency', flags.nodeStatusUpdateFrequency),
-    terminationDelayMs: duration('termination-delay', flags.terminationDelay),
-    backOffBaseMs: duration('crash-loop-back-off-base', flags.crashLoopBackOffBase),
-    backOffMaxMs: duration('crash-loop-back-off-max', flags.crashLoopBackOffMax),
+    leaseRenewIntervalMs: parseDurationFlag(flags.nodeLeaseRenewInterval, 'node-lease-renew-interval'),
+    nodeStatusUpdateFrequencyMs: parseDurationFlag(flags.nodeStatusUpdateFrequency, 'node-status-update-frequency'),
+    terminationDelayMs: parseDurationFlag(flags.terminationDelay, 'termination-delay'),
+    backOffBaseMs: parseDurationFlag(flags.crashLoopBackOffBase, 'crash-loop-back-off-base'),
+    backOffMaxMs: parseDurationFlag(flags.crashLoopBackOffMax, 'crash-loop-back-off-max'),
     nodeIpRange: flags.nodeIpRange,
     podIpFallbackRange: flags.podIpFallbackRange,
     workers: flags.concurrentPodSyncs,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { corev1 } from '@minik8s/api';
+import { formatDuration } from '@minik8s/flags';
 import type { HollowBehaviour } from './annotations';
-import { formatDuration, formatTime, parseTime } from './time';
+import { formatTime, parseTime } from './time';
 
 /**
  * The pretend kubelet's decisions for one pod, as pure functions of the pod, the clock and the

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration } from './duration';
+import { parseDurationArg } from './duration';
+import { CliError } from './errors';
 
-describe('formatGoDuration', () => {
-  it('prints durations as Go does', () => {
-    expect(formatGoDuration(0)).toBe('0s');
-    expect(formatGoDuration(300)).toBe('300ms');
-    expect(formatGoDuration(2000)).toBe('2s');
-    expect(formatGoDuration(1500)).toBe('1.5s');
-    expect(formatGoDuration(90_000)).toBe('1m30s');
-    expect(formatGoDuration(120_000)).toBe('2m0s');
-    expect(formatGoDuration(3_600_000)).toBe('1h0m0s');
+describe('parseDurationArg', () => {
+  it('reads Go durations', () => {
+    expect(parseDurationArg('0', 'timeout')).toBe(0);
+    expect(parseDurationArg('1m30s', 'timeout')).toBe(90_000);
+    expect(parseDurationArg('500ms', 'since')).toBe(500);
+  });
+
+  it("fails as kubectl does, naming the flag and giving Go's reason", () => {
+    expect(() => parseDurationArg('soon', 'pod-running-timeout')).toThrow(
+      new CliError('invalid argument "soon" for "--pod-running-timeout" flag: time: invalid duration "soon"'),
+    );
+    expect(() => parseDurationArg('5', 'timeout')).toThrow(new CliError('invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"'));
+    expect(() => parseDurationArg('5x', 'since')).toThrow(CliError);
   });
 });

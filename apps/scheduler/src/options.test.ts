@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFlags } from '@minik8s/flags';
-import { FLAGS, leaderElectionTimings, parseDuration } from './options';
-
-describe('parseDuration', () => {
-  const cases: [string, number][] = [
-    ['15s', 15_000],
-    ['1m30s', 90_000],
-    ['500ms', 500],
-    ['1.5s', 1500],
-    ['2h', 7_200_000],
-    ['0', 0],
-  ];
-  for (const [input, ms] of cases) it(input, () => expect(parseDuration(input, 'x')).toBe(ms));
-  it('rejects garbage', () => expect(() => parseDuration('15', 'leader-elect-lease-duration')).toThrow('invalid argument "15" for "--leader-elect-lease-duration" flag'));
-});
+import { FLAGS, leaderElectionTimings } from './options';
 
 describe('flags', () => {
   it('has kube-scheduler defaults', () => {
@@ -28,6 +15,16 @@ describe('flags', () => {
     expect(f.server).toBe('10.0.0.1:6443');
     expect(f.leaderElect).toBe(true);
     expect(f.schedulerName).toBe('my-scheduler');
+  });
+
+  it('reads the leader election durations in Go syntax', () => {
+    const f = parseFlags('s', 's', FLAGS, ['--leader-elect-lease-duration=1m30s', '--leader-elect-renew-deadline=1.5s', '--leader-elect-retry-period=500ms'], () => undefined)!;
+    expect(leaderElectionTimings(f)).toEqual({ lease: 90, renew: 1.5, retry: 0.5 });
+  });
+
+  it('rejects a duration without its unit, naming the flag', () => {
+    const f = parseFlags('s', 's', FLAGS, ['--leader-elect-lease-duration=15'], () => undefined)!;
+    expect(() => leaderElectionTimings(f)).toThrow('invalid argument "15" for "--leader-elect-lease-duration" flag');
   });
 
   it('checks leader election timings', () => {

@@ -1,4 +1,4 @@
-import { FlagError, type FlagSpec, type FlagValues } from '@minik8s/flags';
+import { FlagError, parseDurationFlag, type FlagSpec, type FlagValues } from '@minik8s/flags';
 
 /** The scheduler's flags, with kube-scheduler's names where it has one. */
 export const FLAGS = {
@@ -22,27 +22,11 @@ export const FLAGS = {
 
 export type SchedulerFlags = FlagValues<typeof FLAGS>;
 
-const UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration (`15s`, `1m30s`, `500ms`), in milliseconds. */
-export function parseDuration(s: string, flag: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNITS[m[2]];
-    matched = re.lastIndex;
-  }
-  if (s === '0') return 0;
-  if (matched === 0 || matched !== s.length) throw new FlagError(`invalid argument "${s}" for "--${flag}" flag: time: invalid duration "${s}"`);
-  return total;
-}
-
 /** Leader election timings in seconds, checked the way kube-scheduler checks them. */
 export function leaderElectionTimings(flags: SchedulerFlags): { lease: number; renew: number; retry: number } {
-  const lease = parseDuration(flags.leaderElectLeaseDuration, 'leader-elect-lease-duration') / 1000;
-  const renew = parseDuration(flags.leaderElectRenewDeadline, 'leader-elect-renew-deadline') / 1000;
-  const retry = parseDuration(flags.leaderElectRetryPeriod, 'leader-elect-retry-period') / 1000;
+  const lease = parseDurationFlag(flags.leaderElectLeaseDuration, 'leader-elect-lease-duration') / 1000;
+  const renew = parseDurationFlag(flags.leaderElectRenewDeadline, 'leader-elect-renew-deadline') / 1000;
+  const retry = parseDurationFlag(flags.leaderElectRetryPeriod, 'leader-elect-retry-period') / 1000;
   if (flags.leaderElect) {
     if (lease <= renew) throw new FlagError('leaderElection.leaseDuration: Invalid value: leaseDuration must be greater than renewDeadline');
     if (renew <= retry) throw new FlagError('leaderElection.renewDeadline: Invalid value: renewDeadline must be greater than retryPeriod');

@@ -2,6 +2,7 @@
 
 import { isNotFound, type DeleteOptions, type KindInfo } from '@minik8s/api';
 import type { Command, CommandContext } from '../context';
+import { parseDurationArg } from '../duration';
 import { CliError } from '../errors';
 import { readManifests } from '../manifests';
 import { kindRef, parseResourceArgs } from '../resources';
@@ -21,21 +22,6 @@ const CASCADE: Record<string, string> = {
   orphan: 'Orphan',
   false: 'Orphan',
 };
-
-/** Go's duration syntax as kubectl takes it for --timeout (`30s`, `1m30s`, `0`). */
-export function parseDuration(text: string): number {
-  if (text === '0') return 0;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = text;
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) throw new CliError(`invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`);
-    total += Number(m[1]) * units[m[2]];
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}
 
 function deleteOptions(ctx: CommandContext): { options: DeleteOptions; force: boolean } {
   let grace = ctx.args.int('grace-period');
@@ -92,7 +78,7 @@ async function waitUntilGone(ctx: CommandContext, target: Target, uid: string | 
 
 async function run(ctx: CommandContext): Promise<void> {
   const { options, force } = deleteOptions(ctx);
-  const timeout = parseDuration(ctx.args.string('timeout'));
+  const timeout = parseDurationArg(ctx.args.string('timeout'), 'timeout');
   const targets = await targetsOf(ctx);
   if (targets.length === 0) {
     if (ctx.exitCode === 0) ctx.err('No resources found\n');

@@ -3,15 +3,15 @@
 // drain unless the flags allow them; mirror pods are left alone.
 
 import { isNotFound, type corev1, type DeleteOptions, type KindInfo } from '@minik8s/api';
+import { formatDuration } from '@minik8s/flags';
 import type { Command, CommandContext } from '../context';
 import { dryRunOf, dryRunSuffix, DRY_RUN_FLAG, type DryRun } from '../dry-run';
-import { formatGoDuration } from '../duration';
+import { parseDurationArg } from '../duration';
 import { AggregateCliError, CliError } from '../errors';
 import { objectRef, resolveKind } from '../resources';
 import { waitFor } from '../wait';
 import { controllerOf } from '../workloads';
 import { selectNodes, setUnschedulable } from './cordon';
-import { parseDuration } from './delete';
 import { podsForDeletion, type DrainFilterOptions, type PodDeleteList, type PodFacts } from './drain-filters';
 import { SELECTOR_FLAG } from './get';
 
@@ -97,7 +97,7 @@ async function evictPods(ctx: CommandContext, pods: readonly corev1.Pod[], setti
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
     throw new CliError(
-      settings.disableEviction ? 'timed out waiting for the condition' : `drain did not complete within ${formatGoDuration(settings.timeoutMs)}`,
+      settings.disableEviction ? 'timed out waiting for the condition' : `drain did not complete within ${formatDuration(settings.timeoutMs)}`,
     );
   }
 }
@@ -132,7 +132,7 @@ async function run(ctx: CommandContext): Promise<void> {
       deleteEmptyDirData: ctx.args.bool('delete-emptydir-data') || ctx.args.bool('delete-local-data'),
     },
     gracePeriod: ctx.args.int('grace-period'),
-    timeoutMs: parseDuration(ctx.args.string('timeout')),
+    timeoutMs: parseDurationArg(ctx.args.string('timeout'), 'timeout'),
     podSelector: ctx.args.string('pod-selector'),
     disableEviction: ctx.args.bool('disable-eviction'),
     dryRun,

@@ -5,9 +5,9 @@ import type { corev1 } from '@minik8s/api';
 import type { PodLogOptions } from '@minik8s/client';
 import { UsageError, type FlagDef } from '../args';
 import type { Command, CommandContext } from '../context';
+import { parseDurationArg } from '../duration';
 import { CliError } from '../errors';
 import { resolveKind } from '../resources';
-import { parseDuration } from './delete';
 import { SELECTOR_FLAG } from './get';
 import { choosePod, objectArg, podRunningTimeout, podRunningTimeoutFlag } from './pod-choice';
 import { byLogging } from './pod-order';
@@ -74,12 +74,7 @@ export function logOptions(ctx: CommandContext, bySelector: boolean): PodLogOpti
     timestamps: ctx.args.bool('timestamps'),
   };
   if (since) {
-    let ms: number;
-    try {
-      ms = parseDuration(since);
-    } catch {
-      throw new CliError(`invalid argument "${since}" for "--since" flag: time: invalid duration "${since}"`);
-    }
+    const ms = parseDurationArg(since, 'since');
     options.sinceSeconds = Math.max(1, Math.ceil(ms / 1000));
   }
   if (sinceTime) {

@@ -9,9 +9,9 @@ import { newNotFound, type ApiObject, type corev1, type KindInfo, type ListOptio
 import type { TypedWatchEvent } from '@minik8s/client';
 import { UsageError, type FlagDef } from '../args';
 import type { CommandContext } from '../context';
+import { parseDurationArg } from '../duration';
 import { CliError } from '../errors';
 import { resolveKind } from '../resources';
-import { parseDuration } from './delete';
 import type { PodOrder } from './pod-order';
 import { podSelectorOf } from './stream-target';
 
@@ -29,13 +29,7 @@ export function podRunningTimeoutFlag(defaultValue: string): FlagDef {
  * exec, attach and port-forward report a bad one as a usage error (`asUsage`), logs plainly.
  */
 export function podRunningTimeout(ctx: CommandContext, asUsage = false): number {
-  const text = ctx.args.string('pod-running-timeout');
-  let ms: number;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    throw new CliError(`invalid argument "${text}" for "--pod-running-timeout" flag: time: invalid duration "${text}"`);
-  }
+  const ms = parseDurationArg(ctx.args.string('pod-running-timeout'), 'pod-running-timeout');
   const message = '--pod-running-timeout must be higher than zero';
   if (ms <= 0) throw asUsage ? new UsageError(message) : new CliError(message);
   return ms;

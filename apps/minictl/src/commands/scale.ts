@@ -6,10 +6,10 @@ import { isConflict, type autoscalingv1 } from '@minik8s/api';
 import { UsageError } from '../args';
 import type { Command, CommandContext } from '../context';
 import { dryRunOf, dryRunSuffix, DRY_RUN_FLAG, type DryRun } from '../dry-run';
+import { parseDurationArg } from '../duration';
 import { CliError } from '../errors';
 import { resolveTargets, type Target } from '../targets';
 import { waitFor } from '../wait';
-import { parseDuration } from './delete';
 import { FILENAME_FLAG, OUTPUT_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG } from './get';
 import { ResultPrinter } from './manifest-command';
 
@@ -53,7 +53,7 @@ export function scaleOptions(ctx: CommandContext): ScaleOptions {
   if (size < -1) throw new CliError('The --current-replicas must specify an integer of -1 or greater');
   const resourceVersion = ctx.args.string('resource-version');
   const precondition = size !== -1 || resourceVersion ? { size, resourceVersion } : undefined;
-  return { replicas, precondition, timeoutMs: parseDuration(ctx.args.string('timeout')) };
+  return { replicas, precondition, timeoutMs: parseDurationArg(ctx.args.string('timeout'), 'timeout') };
 }
 
 const CONFLICT_ATTEMPTS = 5;

@@ -4,10 +4,10 @@
 import { isGone, type ApiObject } from '@minik8s/api';
 import type { WatchStream } from '@minik8s/client';
 import type { Command, CommandContext } from '../../context';
+import { parseDurationArg } from '../../duration';
 import { CliError } from '../../errors';
 import { groupKind } from '../../workloads';
 import { resolveTargets, type Target } from '../../targets';
-import { parseDuration } from '../delete';
 import { RESOURCE_FLAGS } from './common';
 import { statusViewerFor, type StatusViewer } from './status-viewers';
 
@@ -80,7 +80,7 @@ async function follow(ctx: CommandContext, target: Target, printer: StatusPrinte
 async function run(ctx: CommandContext): Promise<void> {
   const revision = ctx.args.int('revision');
   if (revision < 0) throw new CliError(`revision must be a positive integer: ${revision}`);
-  const timeoutMs = parseDuration(ctx.args.string('timeout'));
+  const timeoutMs = parseDurationArg(ctx.args.string('timeout'), 'timeout');
   const targets = await resolveTargets(ctx, ctx.args.positionals, 'rollout status');
   if (targets.length !== 1) {
     if (ctx.exitCode !== 0) return;
