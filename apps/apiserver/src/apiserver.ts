@@ -3,7 +3,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { defaultScheme, streamingv1, type Scheme } from '@minik8s/api';
 import { GrpcHttp2Server } from '@minik8s/grpc-http2';
 import type { Logger } from '@minik8s/logging';
-import { EtcdStore } from '@minik8s/storage';
+import { Compactor, EtcdStore } from '@minik8s/storage';
 import { Admission } from './admission/admission';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle';
 import { ServiceAllocation } from './admission/service-allocation';
@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   serviceClusterIpRange?: string;
   serviceNodePortRange?: [number, number];
   bookmarkIntervalMs: number;
+  /** How often etcd's history is compacted (kube-apiserver's --etcd-compaction-interval); default 5 minutes, 0 never. */
+  etcdCompactionIntervalMs?: number;
   /** How long Events are kept after their last write (kube-apiserver's --event-ttl); default one hour, 0 for good. */
   eventTtlSeconds?: number;
   logger: Logger;
@@ -51,6 +53,7 @@ export interface RunningApiServer {
 }
 
 export const DEFAULT_EVENT_TTL_SECONDS = 3600;
+export const DEFAULT_ETCD_COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -122,6 +125,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const address = httpServer.address();
     healthPort = typeof address === 'object' && address ? address.port : options.healthPort;
   }
+  const compactor = new Compactor(etcd, options.etcdCompactionIntervalMs ?? DEFAULT_ETCD_COMPACTION_INTERVAL_MS, options.logger);
+  compactor.start();
   options.logger.info({ grpcPort, healthPort, etcd: options.etcdServers }, 'apiserver serving');
 
   return {
@@ -130,6 +135,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     healthPort,
     registry,
     stop: async () => {
+      compactor.stop();
       health.setStatus('', 'NOT_SERVING');
       // Refuse new calls first, so a client re-watching after its watch ends cannot land on a
       // server that is going away; then end the watches; then cut what remains after a moment.

@@ -13,6 +13,7 @@ const FLAGS = {
   serviceClusterIpRange: { type: 'string', description: 'A CIDR notation IP range from which to assign service cluster IPs.', default: '10.96.0.0/12' },
   serviceNodePortRange: { type: 'string', description: 'A port range to reserve for services with NodePort visibility.', default: '30000-32767' },
   watchCacheSize: { type: 'number', description: 'Recent events kept per resource for watches that resume from a resourceVersion.', default: 10000 },
+  etcdCompactionInterval: { type: 'string', description: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled.', default: '5m0s' },
   eventTtl: { type: 'string', description: 'Amount of time to retain events.', default: '1h0m0s' },
   bookmarkInterval: { type: 'number', description: 'Seconds between BOOKMARK events sent to watches that allow them.', default: 60 },
   advertiseAddress: {
@@ -55,6 +56,7 @@ async function main(argv: readonly string[]): Promise<void> {
     watchCacheSize: flags.watchCacheSize,
     bookmarkIntervalMs: flags.bookmarkInterval * 1000,
     eventTtlSeconds,
+    etcdCompactionIntervalMs: parseDurationFlag(flags.etcdCompactionInterval, 'etcd-compaction-interval'),
     logger,
   });
   let reconciler: KubernetesServiceReconciler | undefined;

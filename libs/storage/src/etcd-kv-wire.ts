@@ -11,6 +11,8 @@ export interface WireKeyValue {
   value: Buffer;
   createRevision: number;
   modRevision: number;
+  /** Writes to the key since its creation. */
+  version: number;
 }
 
 export interface WireRangeResponse {
@@ -29,11 +31,15 @@ export interface WireTxnResponse {
 }
 
 /** Compare.CompareTarget: which column a transaction's condition reads. */
-export type CompareTarget = 'create' | 'mod';
+export type CompareTarget = 'version' | 'create' | 'mod';
 
-// Compare.CompareTarget numbers.
-const TARGET_CREATE = 1;
-const TARGET_MOD = 2;
+// Compare.CompareTarget numbers, and the tag of the Compare field each is compared with
+// (version = 4, create_revision = 5, mod_revision = 6; varints).
+const TARGETS: Record<CompareTarget, { number: number; tag: number }> = {
+  version: { number: 0, tag: 32 },
+  create: { number: 1, tag: 40 },
+  mod: { number: 2, tag: 48 },
+};
 
 export const KV_METHODS = {
   range: '/etcdserverpb.KV/Range',
@@ -59,11 +65,12 @@ export function encodeRangeRequest(request: { key: Buffer; rangeEnd?: Buffer; li
  */
 export function encodeTxnRequest(request: { key: Buffer; target: CompareTarget; revision: number; success: TxnSuccess }): Buffer {
   const w = new BinaryWriter();
-  // Compare { result = 1 (EQUAL = 0, left out); target = 2; key = 3; create_revision = 5 | mod_revision = 6 }
+  // Compare { result = 1 (EQUAL = 0, left out); target = 2; key = 3; version = 4 | create_revision = 5 | mod_revision = 6 }
+  const target = TARGETS[request.target];
   w.uint32(10).fork();
-  w.uint32(16).int32(request.target === 'create' ? TARGET_CREATE : TARGET_MOD);
+  w.uint32(16).int32(target.number);
   w.uint32(26).bytes(request.key);
-  w.uint32(request.target === 'create' ? 40 : 48).int64(request.revision);
+  w.uint32(target.tag).int64(request.revision);
   w.join();
   // success: RequestOp { request_put = 2: PutRequest { key = 1; value = 2; lease = 3 } | request_delete_range = 3: { key = 1; prev_kv = 3 } }
   w.uint32(18).fork();
@@ -102,12 +109,13 @@ function decodeHeaderRevision(reader: BinaryReader): number {
 
 /** KeyValue { key = 1; create_revision = 2; mod_revision = 3; version = 4; value = 5; lease = 6; } */
 function decodeKeyValue(reader: BinaryReader): WireKeyValue {
-  const kv: WireKeyValue = { key: Buffer.alloc(0), value: Buffer.alloc(0), createRevision: 0, modRevision: 0 };
+  const kv: WireKeyValue = { key: Buffer.alloc(0), value: Buffer.alloc(0), createRevision: 0, modRevision: 0, version: 0 };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === 1 && wireType === WireType.LengthDelimited) kv.key = asBuffer(reader.bytes());
     else if (field === 2 && wireType === WireType.Varint) kv.createRevision = int64(reader);
     else if (field === 3 && wireType === WireType.Varint) kv.modRevision = int64(reader);
+    else if (field === 4 && wireType === WireType.Varint) kv.version = int64(reader);
     else if (field === 5 && wireType === WireType.LengthDelimited) kv.value = asBuffer(reader.bytes());
     else reader.skip(wireType);
   }

@@ -155,6 +155,21 @@ export class EtcdStore {
     }
   }
 
+  /**
+   * Puts `value` at `key` only if the key's version (its writes since creation; 0 while it does
+   * not exist) is `expectedVersion`. Returns whether it did, the key's version after the call and
+   * the store's revision.
+   */
+  async putIfVersion(key: string, value: Uint8Array, expectedVersion: number): Promise<{ ok: boolean; version: number; revision: number }> {
+    try {
+      const res = await this.kv.txn({ key: Buffer.from(key), target: 'version', revision: expectedVersion, success: { put: Buffer.from(value) } });
+      if (res.succeeded) return { ok: true, version: expectedVersion + 1, revision: res.revision };
+      return { ok: false, version: res.rangeKvs[0]?.version ?? 0, revision: res.revision };
+    } catch (err) {
+      translate(err);
+    }
+  }
+
   /** Deletes `key` only if it still has `expectedModRevision`. */
   async delete(key: string, expectedModRevision: number): Promise<DeleteResult> {
     try {
@@ -206,9 +221,13 @@ export class EtcdStore {
     }
   }
 
-  async compact(revision: number): Promise<void> {
+  /**
+   * Drops the history before `revision`. `physical` waits until etcd has removed it from its
+   * backend, so that nothing can read it any more when this returns.
+   */
+  async compact(revision: number, options: { physical?: boolean } = { physical: true }): Promise<void> {
     try {
-      await this.client.kv.compact({ revision, physical: true });
+      await this.client.kv.compact({ revision, physical: options.physical ?? false });
     } catch (err) {
       translate(err);
     }

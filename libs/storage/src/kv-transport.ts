@@ -22,7 +22,7 @@ export interface RangeCall {
   revision?: number;
 }
 
-/** A transaction on one key: if its `target` column equals `revision`, run `success`; else read the key. */
+/** A transaction on one key: if its `target` column equals `revision` (a version for 'version'), run `success`; else read the key. */
 export interface TxnCall {
   key: Buffer;
   target: CompareTarget;
@@ -87,7 +87,7 @@ export class GrpcKv implements KvTransport {
 }
 
 function fromEtcd3(kv: IKeyValue): WireKeyValue {
-  return { key: kv.key, value: kv.value, createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision) };
+  return { key: kv.key, value: kv.value, createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision), version: Number(kv.version) };
 }
 
 /** KV calls through the etcd3 client, for what GrpcKv does not cover. */
@@ -102,9 +102,11 @@ export class Etcd3Kv implements KvTransport {
   async txn(call: TxnCall): Promise<WireTxnResponse> {
     const k = call.key;
     const compare =
-      call.target === 'create'
-        ? { key: k, target: 'Create' as const, result: 'Equal' as const, create_revision: call.revision }
-        : { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: call.revision };
+      call.target === 'version'
+        ? { key: k, target: 'Version' as const, result: 'Equal' as const, version: call.revision }
+        : call.target === 'create'
+          ? { key: k, target: 'Create' as const, result: 'Equal' as const, create_revision: call.revision }
+          : { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: call.revision };
     const success =
       'put' in call.success
         ? { request_put: { key: k, value: call.success.put, lease: call.success.lease?.toString() ?? 0 } }

@@ -1,10 +1,13 @@
 import { ApiClient, Events, Namespaces, Pods } from '@minik8s/client';
 import type { corev1 } from '@minik8s/api';
+import { StatusError } from '@minik8s/api';
+import { EtcdStore } from '@minik8s/storage';
 import { ControlPlaneHarness, waitFor } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Events expire --event-ttl after their last write, as kube-apiserver's do: etcd deletes them
-// through a lease, and watchers see them go. Other kinds are kept.
+// What keeps etcd from growing for ever, as in kube-apiserver: Events expire --event-ttl after
+// their last write (etcd deletes them through a lease, and watchers see them go; other kinds are
+// kept), and the history is compacted every --etcd-compaction-interval.
 
 const TTL_SECONDS = 3;
 let plane: ControlPlaneHarness;
@@ -22,9 +25,9 @@ function event(name: string, pod: string): corev1.Event {
   };
 }
 
-describe('--event-ttl', () => {
+describe('--event-ttl and --etcd-compaction-interval', () => {
   beforeAll(async () => {
-    plane = await ControlPlaneHarness.start({ extraArgs: [`--event-ttl=${TTL_SECONDS}s`] });
+    plane = await ControlPlaneHarness.start({ extraArgs: [`--event-ttl=${TTL_SECONDS}s`, '--etcd-compaction-interval=1s'] });
     client = new ApiClient(plane.address, { timeoutMs: 10_000 });
     await client.resource(Namespaces).create({ metadata: { name: 'ttl' } });
   }, 120_000);
@@ -63,6 +66,36 @@ describe('--event-ttl', () => {
     } finally {
       watch.close();
       await seen;
+    }
+  }, 60_000);
+
+  it('compacts etcd every interval to the revision of the interval before, while watches go on', async () => {
+    const pods = client.resource(Pods).namespace('ttl');
+    const created = await pods.create({ metadata: { name: 'compacted' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const old = Number(created.metadata?.resourceVersion);
+    const watch = pods.watch({ resourceVersion: created.metadata?.resourceVersion });
+    const raw = new EtcdStore({ hosts: plane.etcd.endpoint });
+    try {
+      await waitFor(
+        async () => {
+          try {
+            await raw.list('/registry/pods/', { revision: old });
+            return false;
+          } catch (err) {
+            if (err instanceof StatusError && err.reason === 'Expired') return true;
+            throw err;
+          }
+        },
+        { timeoutMs: 20_000, intervalMs: 200, description: `etcd compacted past revision ${old}` },
+      );
+      // The apiserver records each compaction where other apiservers (Kubernetes' too) look.
+      expect(Number((await raw.get('compact_rev_key'))?.value.toString())).toBeGreaterThanOrEqual(old);
+      // A watch opened before the compaction still gets what happens after it.
+      await pods.update({ ...(await pods.get('compacted')), metadata: { ...created.metadata, resourceVersion: undefined, labels: { after: 'compaction' } } });
+      for await (const e of watch) if (e.type === 'MODIFIED' && e.object.metadata?.labels?.after === 'compaction') break;
+    } finally {
+      watch.close();
+      raw.close();
     }
   }, 60_000);
 });
