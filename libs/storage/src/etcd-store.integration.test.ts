@@ -105,5 +105,15 @@ describe.each(transports)('EtcdStore over $name', ({ name, hosts }) => {
       await watch.stop();
     }
     expect(await store.get(hour[1])).toBeDefined();
+
+    // A shared lease that etcd no longer has (revoked here; lost with etcd's data elsewhere)
+    // costs no write: the next one gets a new lease.
+    await store.client.leaseClient.leaseRevoke({ ID: shared });
+    expect(await store.get(hour[0])).toBeUndefined();
+    const again = `${prefix}ttl/after-revoke`;
+    expect((await store.create(again, Buffer.from('z'), { ttlSeconds: 3600 })).ok).toBe(true);
+    const renewed = await leaseOf(again);
+    expect(renewed).not.toBe(shared);
+    expect(renewed).not.toBe('0');
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 import { noop } from 'cockatiel';
 import { Etcd3, type IOptions, type IWatchResponse } from 'etcd3';
 import { newResourceExpired, newServiceUnavailable, StatusError } from '@minik8s/api';
-import type { WireKeyValue } from './etcd-kv-wire';
+import type { WireKeyValue, WireTxnResponse } from './etcd-kv-wire';
 import { Etcd3Kv, GrpcKv, type KvTransport } from './kv-transport';
 import { LeaseManager } from './lease-manager';
 
@@ -58,6 +58,7 @@ export interface WriteOptions {
 }
 
 const COMPACTED = /compacted/i;
+const LEASE_NOT_FOUND = /requested lease not found/i;
 
 /** The duplex gRPC stream of etcd's Watch RPC, as much of it as we use. */
 interface WatchStream {
@@ -141,12 +142,20 @@ export class EtcdStore {
 
   private async writeIf(key: string, value: Uint8Array, target: 'create' | 'mod', revision: number, options: WriteOptions): Promise<WriteResult> {
     try {
-      const lease = options.ttlSeconds ? await this.leases.leaseFor(options.ttlSeconds) : undefined;
-      const res = await this.kv.txn({
-        key: Buffer.from(key),
-        target,
-        revision,
-        success: { put: Buffer.from(value.buffer, value.byteOffset, value.byteLength), lease },
+      const put = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      const txn = async (): Promise<WireTxnResponse> => {
+        const lease = options.ttlSeconds ? await this.leases.leaseFor(options.ttlSeconds) : undefined;
+        try {
+          return await this.kv.txn({ key: Buffer.from(key), target, revision, success: { put, lease } });
+        } catch (err) {
+          if (lease !== undefined && LEASE_NOT_FOUND.test(err instanceof Error ? err.message : '')) this.leases.forget(lease);
+          throw err;
+        }
+      };
+      // A shared lease that etcd lost fails one write, which is tried again on a new lease.
+      const res = await txn().catch((err: unknown) => {
+        if (options.ttlSeconds && LEASE_NOT_FOUND.test(err instanceof Error ? err.message : '')) return txn();
+        throw err;
       });
       if (res.succeeded) return { ok: true, revision: res.revision };
       return { ok: false, current: res.rangeKvs.length > 0 ? fromWire(res.rangeKvs[0]) : undefined };

@@ -66,6 +66,14 @@ export class LeaseManager {
     return granted.id;
   }
 
+  /**
+   * Forgets lease `id` when etcd no longer has it (revoked by hand, or lost with etcd's data), so
+   * the next write gets a new one instead of failing until the reuse window has passed.
+   */
+  forget(id: bigint): void {
+    for (const [ttl, lease] of this.current) if (lease.id === id) this.current.delete(ttl);
+  }
+
   private honours(lease: CurrentLease, ttlSeconds: number): boolean {
     const now = this.now();
     const earliest = now + ttlSeconds * 1000;
