@@ -7,6 +7,9 @@ import type { corev1 } from '@minik8s/api';
 import { ApiClient, Nodes, Pods, type WatchStream } from '@minik8s/client';
 import { TEST_LABEL, buildBusyboxImage, buildPauseImage, ensureDockerEngine, freePort, removeDockerObjectsByLabel, waitFor } from '@minik8s/testing';
 import { Component } from './components';
+
+/** The log bounds the kubelet gives every container by default (--container-log-max-size 10Mi, --container-log-max-files 5). */
+const KUBELET_LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': String(10 * 1024 * 1024), 'max-file': '5' } };
 import { cpuDelta, cpuSnapshot } from './cpu';
 import { DockerApiTrace } from './docker-api-trace';
 import { engineCpuDelta, engineCpuSnapshot } from './docker-engine-cpu';
@@ -395,14 +398,14 @@ async function dockerRound(
   const times = await Promise.all(
     Array.from({ length: n }, async () => {
       const t = performance.now();
-      const sandbox = await docker.createContainer({ Image: pause, Labels: labels, HostConfig: { NetworkMode: network, IpcMode: 'shareable' } });
+      const sandbox = await docker.createContainer({ Image: pause, Labels: labels, HostConfig: { NetworkMode: network, IpcMode: 'shareable', LogConfig: KUBELET_LOG_CONFIG } });
       sandboxes.push(sandbox.id);
       await starts.run(true, () => sandbox.start());
       const app = await docker.createContainer({
         Image: image,
         Entrypoint: APP_COMMAND,
         Labels: labels,
-        HostConfig: { NetworkMode: `container:${sandbox.id}`, IpcMode: `container:${sandbox.id}` },
+        HostConfig: { NetworkMode: `container:${sandbox.id}`, IpcMode: `container:${sandbox.id}`, LogConfig: KUBELET_LOG_CONFIG },
       });
       apps.push(app.id);
       await starts.run(false, () => app.start());

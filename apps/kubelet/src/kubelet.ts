@@ -57,6 +57,9 @@ export interface KubeletConfig {
   dockerLabels?: Record<string, string>;
   /** Container starts the engine runs at once (0 or unset: twice the CPUs). */
   maxParallelContainerStarts?: number;
+  /** --container-log-max-size in bytes and --container-log-max-files (unset: 10Mi and 5). */
+  containerLogMaxSize?: number;
+  containerLogMaxFiles?: number;
   nodeStatusUpdateIntervalMs?: number;
   leaseRenewIntervalMs?: number;
   leaseDurationSeconds?: number;
@@ -106,6 +109,8 @@ export class Kubelet {
         networkName: config.podNetworkName,
         extraLabels: config.dockerLabels,
         maxParallelStarts: config.maxParallelContainerStarts,
+        containerLogMaxSize: config.containerLogMaxSize,
+        containerLogMaxFiles: config.containerLogMaxFiles,
         logger: this.logger,
       });
     mkdirSync(config.rootDir, { recursive: true });

@@ -10,7 +10,7 @@ import { HAIRPIN_MODES, isHairpinMode } from './network/hairpin';
 import { ipMonitorLinks } from './network/link-monitor';
 import { dockerBridgeName } from './network/pod-bridge';
 import { DockerRuntime } from './runtime/docker-runtime';
-import { FLAGS, parseCidr, parseNodeLabels, parseTaints } from './options';
+import { FLAGS, parseCidr, parseContainerLogLimits, parseNodeLabels, parseTaints } from './options';
 
 async function main(argv: readonly string[]): Promise<void> {
   const flags = parseFlags('minik8s kubelet', 'The minik8s kubelet: registers its node and runs the pods bound to it on Docker.', FLAGS, argv);
@@ -37,6 +37,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!Number.isInteger(flags.maxParallelContainerStarts) || flags.maxParallelContainerStarts < 0) {
     throw new FlagError(`invalid argument "${flags.maxParallelContainerStarts}" for "--max-parallel-container-starts" flag: must be a whole number, 0 for twice the CPUs`);
   }
+  const containerLogs = parseContainerLogLimits(flags.containerLogMaxSize, flags.containerLogMaxFiles);
   if (!flags.nodeIp) throw new FlagError('--node-ip is required: the IP address pods and other nodes reach this node on');
   const kubelet = await Kubelet.start({
     server: flags.server,
@@ -50,6 +51,8 @@ async function main(argv: readonly string[]): Promise<void> {
     podNetworkName: flags.podNetworkName || undefined,
     maxPods: flags.maxPods,
     maxParallelContainerStarts: flags.maxParallelContainerStarts,
+    containerLogMaxSize: containerLogs.maxSizeBytes,
+    containerLogMaxFiles: containerLogs.maxFiles,
     nodeLabels: parseNodeLabels(flags.nodeLabels),
     taints: parseTaints(flags.registerWithTaints),
     kubeletPort: flags.port,

@@ -1,5 +1,5 @@
 import { FlagError, type FlagSpec, type FlagValues } from '@minik8s/flags';
-import type { corev1 } from '@minik8s/api';
+import { QuantityParseError, parseQuantity, toValue, type corev1 } from '@minik8s/api';
 
 /** The kubelet's flags, with the real kubelet's names. */
 export const FLAGS = {
@@ -28,6 +28,12 @@ export const FLAGS = {
     description: 'Container starts the kubelet asks the engine for at once; the others wait, those joining a running pod sandbox first (0: twice the CPUs).',
     default: 0,
   },
+  containerLogMaxSize: {
+    type: 'string',
+    description: 'The largest a container\'s log file grows (a quantity, e.g. 10Mi) before the engine rotates it.',
+    default: '10Mi',
+  },
+  containerLogMaxFiles: { type: 'number', description: 'The most log files (the current one included) kept for each container; at least 2.', default: 5 },
   nodeLabels: { type: 'list', description: 'Labels to add when registering the node in the cluster (key=value,...).' },
   registerWithTaints: { type: 'list', description: 'Register the node with the given list of taints (key=value:Effect,...).' },
   clusterDns: { type: 'list', description: 'Comma-separated list of DNS server IP addresses for pods with dnsPolicy ClusterFirst.' },
@@ -86,4 +92,36 @@ export function parseCidr(cidr: string, flag: string): string {
   const mask = (~0 << (32 - prefix)) >>> 0;
   const base = (n & mask) >>> 0;
   return `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${prefix}`;
+}
+
+/** How big each container's log grows and how many rotated files of it are kept. */
+export interface ContainerLogLimits {
+  maxSizeBytes: number;
+  maxFiles: number;
+}
+
+/**
+ * --container-log-max-size and --container-log-max-files, checked as the kubelet does: the size is
+ * a quantity of bytes (rounded up to a whole byte, as Quantity.Value does) and the count keeps at
+ * least the current file and one rotated file.
+ */
+export function parseContainerLogLimits(maxSize: string, maxFiles: number): ContainerLogLimits {
+  const sizeFlag = (why: string): FlagError => new FlagError(`invalid argument "${maxSize}" for "--container-log-max-size" flag: ${why}`);
+  let bytes: bigint;
+  try {
+    bytes = toValue(parseQuantity(maxSize));
+  } catch (err) {
+    if (err instanceof QuantityParseError) throw sizeFlag(err.message);
+    throw err;
+  }
+  // Kubernetes reads a negative size as "no rotation"; here an unbounded log is exactly what the
+  // flag exists to prevent, so only a positive size is taken.
+  if (bytes <= 0n) throw sizeFlag('must be greater than 0');
+  // The engine gets the size as a decimal string of an int64; past 2^53 a number would print rounded.
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw sizeFlag(`must be at most ${Number.MAX_SAFE_INTEGER} bytes`);
+  // One file would be truncated at each rotation, leaving nothing of the lines just before it.
+  if (!Number.isInteger(maxFiles) || maxFiles < 2) {
+    throw new FlagError(`invalid argument "${maxFiles}" for "--container-log-max-files" flag: must be a whole number equal to or greater than 2`);
+  }
+  return { maxSizeBytes: Number(bytes), maxFiles };
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import type Docker from 'dockerode';
+import type { ContainerConfig } from './container-runtime';
 import { containerName, DockerRuntime, gatewayOf } from './docker-runtime';
 
 describe('docker runtime helpers', () => {
@@ -84,5 +85,54 @@ describe('DockerRuntime.runPodSandbox', () => {
     // With the image there, a sandbox is one create and one start: no image lookup.
     await runtime.runPodSandbox(config);
     expect([create.mock.calls.length, status.mock.calls.length]).toEqual([3, 1]);
+  });
+});
+
+describe('DockerRuntime container logs', () => {
+  const container: ContainerConfig = {
+    pod: { uid: 'u', name: 'p', namespace: 'default' },
+    name: 'c',
+    kind: 'regular',
+    image: 'busybox',
+    env: [],
+    mounts: [],
+    restartCount: 0,
+    hash: 'h',
+    tty: false,
+    stdin: false,
+    stdinOnce: false,
+    memoryLimit: 0,
+    nanoCpus: 0,
+    cpuShares: 0,
+    privileged: false,
+    readOnlyRootFilesystem: false,
+    sharePid: false,
+    terminationGracePeriodSeconds: 30,
+  };
+  const sandbox = { pod: container.pod, attempt: 0, hostname: 'p', hostNetwork: false, hostPID: false, hostIPC: false, extraHosts: [], terminationGracePeriodSeconds: 30 };
+
+  function capture(runtime: DockerRuntime): Docker.ContainerCreateOptions[] {
+    const created: Docker.ContainerCreateOptions[] = [];
+    vi.spyOn(runtime.docker, 'createContainer').mockImplementation((async (options: Docker.ContainerCreateOptions) => {
+      created.push(options);
+      return { id: `id-${created.length}`, start: async () => undefined } as unknown as Docker.Container;
+    }) as unknown as Docker['createContainer']);
+    return created;
+  }
+
+  it('bounds every container it creates, sandbox included, with rotating json-file logs', async () => {
+    const runtime = new DockerRuntime({ nodeName: 'n', podInfraImage: 'pause', containerLogMaxSize: 16 * 1024, containerLogMaxFiles: 2 });
+    const created = capture(runtime);
+    await runtime.runPodSandbox(sandbox);
+    await runtime.createContainer('id-1', container);
+    await runtime.createContainer('id-1', { ...container, name: 'init', kind: 'init' });
+    expect(created.map((o) => o.HostConfig?.LogConfig)).toEqual(Array(3).fill({ Type: 'json-file', Config: { 'max-size': '16384', 'max-file': '2' } }));
+  });
+
+  it("defaults to the kubelet's 10Mi and 5 files", async () => {
+    const runtime = new DockerRuntime({ nodeName: 'n', podInfraImage: 'pause' });
+    const created = capture(runtime);
+    await runtime.createContainer('sandbox', container);
+    expect(created[0].HostConfig?.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': String(10 * 1024 * 1024), 'max-file': '5' } });
   });
 });

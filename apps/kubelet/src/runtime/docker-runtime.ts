@@ -44,8 +44,16 @@ export interface DockerRuntimeOptions {
   extraLabels?: Record<string, string>;
   /** Container starts the engine runs at once (see StartLimiter); default twice the CPUs. */
   maxParallelStarts?: number;
+  /** --container-log-max-size in bytes: each container's log file is rotated past it (default 10Mi). */
+  containerLogMaxSize?: number;
+  /** --container-log-max-files: the log files kept per container, the current one included (default 5). */
+  containerLogMaxFiles?: number;
   logger?: Logger;
 }
+
+/** The kubelet's defaults for --container-log-max-size (10Mi) and --container-log-max-files. */
+export const DEFAULT_CONTAINER_LOG_MAX_SIZE = 10 * 1024 * 1024;
+export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
 
 /** The default bound on starts in flight: twice the CPUs, enough to keep the engine busy while one start waits on I/O. */
 export function defaultMaxParallelStarts(): number {
@@ -104,6 +112,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly extraLabels: Record<string, string>;
   private readonly logger?: Logger;
   private readonly starts: StartLimiter;
+  private readonly logConfig: { Type: 'json-file'; Config: { 'max-size': string; 'max-file': string } };
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = dockerFromHost(options.dockerHost);
@@ -113,6 +122,19 @@ export class DockerRuntime implements ContainerRuntime {
     this.extraLabels = options.extraLabels ?? {};
     this.logger = options.logger;
     this.starts = new StartLimiter(options.maxParallelStarts || defaultMaxParallelStarts());
+    // The engine's default driver keeps a container's output forever (json-file without max-size),
+    // so one chatty container fills the node's disk; Kubernetes bounds every container's log, and
+    // so do we. json-file rotates by itself, and `docker logs` (the kubelet's logs, --previous and
+    // --tail included) reads across the rotated files, so nothing but the oldest lines is lost.
+    // Naming the driver, not only its options, keeps this true on an engine whose daemon.json
+    // picked a driver that does not rotate or that `docker logs` cannot read.
+    this.logConfig = {
+      Type: 'json-file',
+      Config: {
+        'max-size': String(options.containerLogMaxSize ?? DEFAULT_CONTAINER_LOG_MAX_SIZE),
+        'max-file': String(options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
+      },
+    };
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -226,6 +248,9 @@ export class DockerRuntime implements ContainerRuntime {
         DnsSearch: config.dns?.searches,
         DnsOptions: config.dns?.options,
         RestartPolicy: { Name: 'no' },
+        // The pause image prints nothing, but --pod-infra-image may name one that does: every
+        // container the kubelet makes is bounded, not only those of the pod's spec.
+        LogConfig: this.logConfig,
       },
     };
   }
@@ -296,6 +321,7 @@ export class DockerRuntime implements ContainerRuntime {
           Privileged: config.privileged,
           ReadonlyRootfs: config.readOnlyRootFilesystem,
           RestartPolicy: { Name: 'no' },
+          LogConfig: this.logConfig,
         },
       });
       return container.id;
