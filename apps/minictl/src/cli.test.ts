@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
-import { COMMANDS, resolveSubcommand, run } from './cli';
+import { COMMANDS, resolveSubcommand } from './cli';
 import { DRY_RUN_FLAG } from './dry-run';
-import { BufferedOutput } from './io';
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new BufferedOutput();
-  const stderr = new BufferedOutput();
-  const code = await run(argv, {
-    stdout,
-    stderr,
-    readStdin: async () => '',
-    env: { MINIK8S_SERVER: '127.0.0.1:1', MINIK8S_CONFIG: '/nonexistent/config' },
-    now: () => new Date(),
-    signal: new AbortController().signal,
-    homeDir: '/nonexistent',
-  });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+import { runOffline as cli } from './test-context';
 
 function command(name: string): (typeof COMMANDS)[number] {
   const found = COMMANDS.find((c) => c.name === name);

@@ -15,26 +15,29 @@ import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { drainCommand } from './commands/drain';
+import { exposeCommand } from './commands/expose';
 import { getCommand } from './commands/get';
 import { annotateCommand, labelCommand } from './commands/label-annotate';
 import { patchCommand } from './commands/patch';
 import { replaceCommand } from './commands/replace';
 import { rolloutCommand } from './commands/rollout/rollout';
+import { runCommand } from './commands/run';
 import { scaleCommand } from './commands/scale';
 import { setCommand } from './commands/set-image';
 import { taintCommand } from './commands/taint';
 import { versionCommand } from './commands/version';
+import { waitCommand } from './commands/wait-command';
 import { CommandContext, GLOBAL_FLAGS, type Command } from './context';
 import { formatError } from './errors';
 import { commandHelp } from './help';
 import type { Io } from './io';
 
 const GROUPS: [string, Command[]][] = [
-  ['Basic Commands', [createCommand, getCommand, deleteCommand, setCommand]],
+  ['Basic Commands', [createCommand, exposeCommand, runCommand, getCommand, deleteCommand, setCommand]],
   ['Deploy Commands', [rolloutCommand, scaleCommand]],
   ['Cluster Management Commands', [cordonCommand, uncordonCommand, drainCommand, taintCommand]],
   ['Troubleshooting and Debugging Commands', [describeCommand, logsCommand, attachCommand, execCommand, portForwardCommand, cpCommand]],
-  ['Advanced Commands', [applyCommand, patchCommand, replaceCommand]],
+  ['Advanced Commands', [applyCommand, patchCommand, replaceCommand, waitCommand]],
   ['Settings Commands', [labelCommand, annotateCommand]],
   ['Other Commands', [apiResourcesCommand, configCommand, versionCommand]],
 ];

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlPlaneHarness } from '@minik8s/testing';
+import { expect } from 'vitest';
 import { run } from './cli';
 import { BufferedOutput, type Output } from './io';
 
@@ -13,6 +14,12 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+export interface NamespacedCli {
+  minictl(...args: string[]): Promise<CliResult>;
+  ok(...args: string[]): Promise<string>;
+  jsonpath(ref: string, path: string): Promise<string>;
 }
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -51,6 +58,20 @@ export class TestCluster {
     const path = join(this.dir, name);
     writeFileSync(path, text);
     return path;
+  }
+
+  /**
+   * minictl in-process in one namespace: `minictl` gives the result; `ok` expects success (exit
+   * 0, nothing on stderr) and gives stdout; `jsonpath` reads one field of an object.
+   */
+  inNamespace(ns: string): NamespacedCli {
+    const minictl = (...args: string[]): Promise<CliResult> => this.minictl(['-n', ns, ...args]);
+    const ok = async (...args: string[]): Promise<string> => {
+      const result = await minictl(...args);
+      expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      return result.stdout;
+    };
+    return { minictl, ok, jsonpath: (ref, path) => ok('get', ref, '-o', `jsonpath=${path}`) };
   }
 
   /** Runs minictl in-process. */

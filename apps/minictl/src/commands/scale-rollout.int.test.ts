@@ -5,21 +5,14 @@ import type { ApiObject, appsv1 } from '@minik8s/api';
 import { ApiClient, ControllerRevisions, DaemonSets, Deployments, ReplicaSets } from '@minik8s/client';
 import { waitFor } from '@minik8s/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster, type CliResult } from '../test-support';
+import { TestCluster, type NamespacedCli } from '../test-support';
 
 let cluster: TestCluster;
 let client: ApiClient;
 const NS = 'rollout';
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await cluster.minictl(['-n', NS, ...args]);
-  expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
-  return result.stdout;
-}
-
-function minictl(...args: string[]): Promise<CliResult> {
-  return cluster.minictl(['-n', NS, ...args]);
-}
+let ok: NamespacedCli['ok'];
+let minictl: NamespacedCli['minictl'];
 
 const deployments = (): ReturnType<ApiClient['resource']> => client.resource(Deployments).namespace(NS);
 
@@ -52,6 +45,7 @@ spec:
 
 beforeAll(async () => {
   cluster = await TestCluster.start();
+  ({ ok, minictl } = cluster.inNamespace(NS));
   client = new ApiClient(cluster.address, { waitForReady: false });
   expect((await cluster.minictl(['create', 'namespace', NS])).code).toBe(0);
 });

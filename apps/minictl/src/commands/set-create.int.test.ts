@@ -2,25 +2,19 @@
 
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster, type CliResult } from '../test-support';
+import { TestCluster, type NamespacedCli } from '../test-support';
 
 let cluster: TestCluster;
 const NS = 'set-create';
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await cluster.minictl(['-n', NS, ...args]);
-  expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
-  return result.stdout;
-}
+let ok: NamespacedCli['ok'];
+let minictl: NamespacedCli['minictl'];
 
-function minictl(...args: string[]): Promise<CliResult> {
-  return cluster.minictl(['-n', NS, ...args]);
-}
-
-const jsonpath = (ref: string, path: string): Promise<string> => ok('get', ref, '-o', `jsonpath=${path}`);
+let jsonpath: NamespacedCli['jsonpath'];
 
 beforeAll(async () => {
   cluster = await TestCluster.start();
+  ({ ok, minictl, jsonpath } = cluster.inNamespace(NS));
   expect((await cluster.minictl(['create', 'namespace', NS])).code).toBe(0);
 });
 
