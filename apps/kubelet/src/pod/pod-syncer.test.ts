@@ -3,7 +3,7 @@ import { newNotFound, type corev1, type ObjectMeta } from '@minik8s/api';
 import type { ApiClient, Clock, EventRecorder } from '@minik8s/client';
 import type { StatusManager } from '../status/status-manager';
 import { FakeRuntime } from '../test/fake-runtime';
-import { formatDuration, KubeletPodSyncer, pullPolicyOf } from './pod-syncer';
+import { KubeletPodSyncer, pullPolicyOf } from './pod-syncer';
 
 class FakeClock implements Clock {
   t = Date.parse('2026-01-01T00:00:00Z');
@@ -286,10 +286,4 @@ describe('helpers', () => {
     ['localhost:5000/busybox:1', 'IfNotPresent'],
     ['busybox@sha256:abc', 'IfNotPresent'],
   ])('default pull policy of %s is %s', (image, policy) => expect(pullPolicyOf({ name: 'c', image })).toBe(policy));
-
-  it.each([
-    [10_000, '10s'],
-    [80_000, '1m20s'],
-    [300_000, '5m0s'],
-  ])('formats %d ms as %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
 });

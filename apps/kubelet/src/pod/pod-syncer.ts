@@ -1,5 +1,6 @@
 import { isNotFound, type corev1 } from '@minik8s/api';
 import { ConfigMaps, Pods, Secrets, realClock, type ApiClient, type Clock, type EventRecorder } from '@minik8s/client';
+import { formatDuration } from '@minik8s/flags';
 import type { Logger } from '@minik8s/logging';
 import {
   RuntimeError,
@@ -630,10 +631,3 @@ export class KubeletPodSyncer implements PodSyncer {
 }
 
 type ToStart = ContainerToStart;
-
-/** Go's duration format for whole seconds and minutes: 10s, 1m20s, 5m0s. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${s % 60}s`;
-}
