@@ -25,6 +25,51 @@ export interface NamespacedCli {
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const MINICTL_BIN = join(REPO_ROOT, 'bin', 'minictl.js');
 
+/**
+ * A minik8s component (a kubelet, a scheduler) run as its real program against a TestCluster,
+ * keeping the tail of its output for the message of a failed assertion.
+ */
+export class TestComponent {
+  output = '';
+
+  private constructor(private readonly child: ChildProcess) {
+    const keep = (d: Buffer): void => void (this.output = (this.output + d.toString()).slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  static spawn(component: string, args: string[]): TestComponent {
+    return new TestComponent(spawn(process.execPath, [join(REPO_ROOT, 'bin', 'minik8s.js'), component, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /**
+   * A kubelet on this machine's Docker engine for one test file: its own pod network and CIDR,
+   * and no routes or host iptables rules to make (and to leave behind).
+   */
+  static kubelet(cluster: TestCluster, o: { node: string; podCidr: string; networkName: string; pauseImage: string; rootDir: string; port: number }): TestComponent {
+    return TestComponent.spawn('kubelet', [
+      `--server=${cluster.address}`,
+      `--node-name=${o.node}`,
+      '--node-ip=127.0.0.1',
+      `--pod-cidr=${o.podCidr}`,
+      `--pod-network-name=${o.networkName}`,
+      `--pod-infra-image=${o.pauseImage}`,
+      `--root-dir=${o.rootDir}`,
+      '--address=127.0.0.1',
+      `--port=${o.port}`,
+      '--network-plugin=none',
+      '--log-format=json',
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 export class TestCluster {
   private constructor(
     private readonly controlPlane: ControlPlaneHarness,

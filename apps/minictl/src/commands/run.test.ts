@@ -38,6 +38,16 @@ describe('buildRunPod', () => {
     ]);
   });
 
+  it('keeps stdin open once with -i (always with --leave-stdin-open) and allocates a terminal with -t', () => {
+    expect(buildRunPod({ name: 'sh', image: 'busybox', stdin: true, tty: true, restart: 'Never' }).spec).toEqual({
+      containers: [{ name: 'sh', image: 'busybox', resources: {}, stdin: true, stdinOnce: true, tty: true }],
+      dnsPolicy: 'ClusterFirst',
+      restartPolicy: 'Never',
+    });
+    expect(buildRunPod({ name: 'sh', image: 'busybox', stdin: true, leaveStdinOpen: true }).spec?.containers?.[0]).toEqual({ name: 'sh', image: 'busybox', resources: {}, stdin: true });
+    expect(buildRunPod({ name: 'sh', image: 'busybox', leaveStdinOpen: true }).spec?.containers?.[0]).toEqual({ name: 'sh', image: 'busybox', resources: {} });
+  });
+
   it('puts the arguments in args, or in command with --command', () => {
     expect(buildRunPod({ name: 'b', image: 'busybox', args: ['sleep', '1'] }).spec?.containers?.[0]).toMatchObject({ args: ['sleep', '1'] });
     const withCommand = buildRunPod({ name: 'b', image: 'busybox', args: ['sleep', '1'], command: true }).spec?.containers?.[0];
@@ -97,9 +107,10 @@ describe('minictl run flags', () => {
       code: 1,
       stderr: "error: --dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)\nSee 'minictl run --help' for usage.\n",
     });
-    expect(await minictl(['run', 'web', '--image=nginx', '-it', '--rm', '--restart=Never', '--', 'sh'])).toMatchObject({
+    expect(await minictl(['run', 'web', '--image=nginx', '-it', '--rm', '--pod-running-timeout=soon'])).toEqual({
       code: 1,
-      stderr: "error: attaching is not supported by minictl run (-i, -t, --attach, --rm): create the pod, then use 'minictl attach'\n",
+      stdout: '',
+      stderr: 'error: invalid argument "soon" for "--pod-running-timeout" flag: time: invalid duration "soon"\n',
     });
   });
 

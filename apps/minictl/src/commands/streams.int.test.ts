@@ -1,7 +1,7 @@
 // logs, exec, attach, port-forward and cp end to end: minictl (in-process and as the real binary,
 // under a real pseudo-terminal for -it) against a real apiserver and a real kubelet on Docker.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { corev1 } from '@minik8s/api';
 import { ApiClient, Deployments, Pods } from '@minik8s/client';
 import { buildBusyboxImage, buildPauseImage, ensureDockerEngine, freePort, removeDockerObjectsByLabel, TEST_LABEL, waitFor } from '@minik8s/testing';
-import { MINICTL_BIN, REPO_ROOT, TestCluster, type CliResult } from '../test-support';
+import { MINICTL_BIN, TestCluster, TestComponent, type CliResult } from '../test-support';
 
 const run = Math.random().toString(36).slice(2, 8);
 const node = `minictl-streams-${run}`;
@@ -19,8 +19,7 @@ const pause = `minik8s-minictl-test/pause:${run}`;
 const imageLabel = `${TEST_LABEL}=minictl-streams-${run}`;
 let cluster: TestCluster;
 let client: ApiClient;
-let kubelet: ChildProcess | undefined;
-let kubeletOutput = '';
+let kubelet: TestComponent | undefined;
 const rootDir = mkdtempSync(join(tmpdir(), 'minictl-streams-'));
 
 const POD = `apiVersion: v1
@@ -91,28 +90,7 @@ beforeAll(async () => {
   cluster = await TestCluster.start();
   client = new ApiClient(cluster.address, { timeoutMs: 10_000 });
   const port = await freePort();
-  kubelet = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'bin', 'minik8s.js'),
-      'kubelet',
-      `--server=${cluster.address}`,
-      `--node-name=${node}`,
-      '--node-ip=127.0.0.1',
-      '--pod-cidr=10.244.236.0/24',
-      `--pod-network-name=minik8s-minictl-${run}`,
-      `--pod-infra-image=${pause}`,
-      `--root-dir=${rootDir}`,
-      '--address=127.0.0.1',
-      `--port=${port}`,
-      // One node: no routes or host iptables rules to make (and to leave behind).
-      '--network-plugin=none',
-      '--log-format=json',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  kubelet.stdout?.on('data', (d: Buffer) => (kubeletOutput = (kubeletOutput + d.toString()).slice(-20_000)));
-  kubelet.stderr?.on('data', (d: Buffer) => (kubeletOutput = (kubeletOutput + d.toString()).slice(-20_000)));
+  kubelet = TestComponent.kubelet(cluster, { node, podCidr: '10.244.236.0/24', networkName: `minik8s-minictl-${run}`, pauseImage: pause, rootDir, port });
   const applied = await cluster.minictl(['apply', '-f', cluster.file('pod.yaml', POD)]);
   expect(applied.stderr).toBe('');
   try {
@@ -124,13 +102,12 @@ beforeAll(async () => {
       { timeoutMs: 90_000, intervalMs: 200, description: 'pod shell Running' },
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nkubelet output:\n${kubeletOutput}`);
+    throw new Error(`${(err as Error).message}\nkubelet output:\n${(kubelet?.output ?? '')}`);
   }
 }, 180_000);
 
 afterAll(async () => {
-  kubelet?.kill('SIGTERM');
-  if (kubelet && kubelet.exitCode === null) await new Promise((resolve) => kubelet?.once('exit', resolve));
+  await kubelet?.stop();
   client?.close();
   await removeDockerObjectsByLabel(`io.minik8s.node=${node}`).catch(() => undefined);
   await removeDockerObjectsByLabel(imageLabel).catch(() => undefined);
