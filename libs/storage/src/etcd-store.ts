@@ -142,25 +142,26 @@ export class EtcdStore {
 
   private async writeIf(key: string, value: Uint8Array, target: 'create' | 'mod', revision: number, options: WriteOptions): Promise<WriteResult> {
     try {
-      const put = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      const txn = async (): Promise<WireTxnResponse> => {
-        const lease = options.ttlSeconds ? await this.leases.leaseFor(options.ttlSeconds) : undefined;
-        try {
-          return await this.kv.txn({ key: Buffer.from(key), target, revision, success: { put, lease } });
-        } catch (err) {
-          if (lease !== undefined && LEASE_NOT_FOUND.test(err instanceof Error ? err.message : '')) this.leases.forget(lease);
-          throw err;
-        }
-      };
-      // A shared lease that etcd lost fails one write, which is tried again on a new lease.
-      const res = await txn().catch((err: unknown) => {
-        if (options.ttlSeconds && LEASE_NOT_FOUND.test(err instanceof Error ? err.message : '')) return txn();
-        throw err;
-      });
+      const call = { key: Buffer.from(key), target, revision, put: Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
+      const res = options.ttlSeconds ? await this.txnOnLease(call, options.ttlSeconds) : await this.kv.txn({ key: call.key, target, revision, success: { put: call.put } });
       if (res.succeeded) return { ok: true, revision: res.revision };
       return { ok: false, current: res.rangeKvs.length > 0 ? fromWire(res.rangeKvs[0]) : undefined };
     } catch (err) {
       translate(err);
+    }
+  }
+
+  /** A put transaction on a shared lease; a lease that etcd lost fails no write: it is tried once more on a new one. */
+  private async txnOnLease(call: { key: Buffer; target: 'create' | 'mod'; revision: number; put: Buffer }, ttlSeconds: number): Promise<WireTxnResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const lease = await this.leases.leaseFor(ttlSeconds);
+      try {
+        return await this.kv.txn({ key: call.key, target: call.target, revision: call.revision, success: { put: call.put, lease } });
+      } catch (err) {
+        if (!LEASE_NOT_FOUND.test(err instanceof Error ? err.message : '')) throw err;
+        this.leases.forget(lease);
+        if (attempt >= 2) throw err;
+      }
     }
   }
 
