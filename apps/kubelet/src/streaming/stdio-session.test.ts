@@ -54,6 +54,25 @@ describe('runStdioSession', () => {
     expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', exitCode: 2 });
   });
 
+  it("ends a terminal's input with its EOF character, not by closing Docker's stream (which would end the output too)", async () => {
+    for (const [input, eof] of [
+      ['ls\n', '\x04'],
+      ['ls', '\x04\x04'],
+    ]) {
+      const conn = new FakeConnection();
+      const call = new FakeCall();
+      const done = runStdioSession(call, { stream: conn, tty: true, stdin: true, resize: async () => undefined, exitCode: async () => 0 });
+      call.emit('data', { stdin: Buffer.from(input) });
+      call.emit('data', { stdinClose: true });
+      conn.push(Buffer.from('output after the input ended'));
+      conn.push(null);
+      await done;
+      expect(Buffer.concat(conn.written).toString()).toBe(input + eof);
+      expect(conn.inputEnded).toBe(false);
+      expect(call.frames.map((f) => Buffer.from(f.stdout ?? []).toString())).toEqual(['output after the input ended']);
+    }
+  });
+
   it('sends a TTY stream as it is, and ignores stdin the session was not given', async () => {
     const conn = new FakeConnection();
     const call = new FakeCall();

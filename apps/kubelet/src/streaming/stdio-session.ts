@@ -24,6 +24,11 @@ export interface StdioTarget {
   stdin: boolean;
 }
 
+const NEWLINE = 0x0a;
+/** The terminal's end-of-input character (VEOF, Ctrl-D). */
+const TERMINAL_EOF = Buffer.from([0x04]);
+const TERMINAL_EOF_TWICE = Buffer.from([0x04, 0x04]);
+
 export function exitStatus(exitCode: number, command: string[] | undefined): streamingv1.ExitStatus {
   if (exitCode === 0) return { status: 'Success', exitCode: 0 };
   const what = command ? `error executing command [${command.join(' ')}], exit code ${exitCode}` : `exit code ${exitCode}`;
@@ -39,9 +44,20 @@ export function runStdioSession(call: StdioCall, target: StdioTarget, command?: 
   const parser = new DockerFrameParser();
   let callerGone = false;
 
+  let midLine = false;
   call.on('data', (frame) => {
-    if (frame.stdin && frame.stdin.length > 0 && target.stdin && !stream.writableEnded) stream.write(Buffer.from(frame.stdin));
-    if (frame.stdinClose && target.stdin && !stream.writableEnded) stream.end();
+    if (frame.stdin && frame.stdin.length > 0 && target.stdin && !stream.writableEnded) {
+      stream.write(Buffer.from(frame.stdin));
+      midLine = frame.stdin[frame.stdin.length - 1] !== NEWLINE;
+    }
+    if (frame.stdinClose && target.stdin && !stream.writableEnded) {
+      // Docker ends a terminal's whole session, output included, once its input is closed, so
+      // the output of a process still running would be lost (`run -it` fed from a pipe). A
+      // terminal says end-of-input with its EOF character instead: the process reads EOF and its
+      // output still arrives. A first EOF only hands over a pending partial line.
+      if (target.tty) stream.write(midLine ? TERMINAL_EOF_TWICE : TERMINAL_EOF);
+      else stream.end();
+    }
     if (frame.resize?.width && frame.resize.height) {
       // A resize before the process has a terminal fails harmlessly: the next one lands.
       target.resize({ width: frame.resize.width, height: frame.resize.height }).catch(() => undefined);

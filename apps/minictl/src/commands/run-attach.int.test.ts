@@ -111,6 +111,18 @@ describe('minictl run attached', () => {
     await waitFor(async () => podGone('always'), { timeoutMs: 30_000, intervalMs: 200, description: 'pod always deleted' });
   }, 120_000);
 
+  it('run -it fed from a pipe warns, attaches without a terminal and still gets the output after stdin ends', async () => {
+    const result = await minictlWithStdin(
+      ['run', '-it', '--rm', '--restart=Never', 'piped', `--image=${busybox}`, '--image-pull-policy=Never', '--', 'sh', '-c', 'read line; echo got:$line; sleep 1; echo bye'],
+      'hello\n',
+    );
+    expect(result.stderr, `${kubelet?.output ?? ''}`).toContain('Unable to use a TTY - input is not a terminal or the right kind of file');
+    // The container has a terminal, so its output comes back with CRLF line ends.
+    expect(result.stdout).toMatch(/got:hello\r?\n(.|\n)*bye\r?\n/);
+    expect(result.code).toBe(0);
+    await waitFor(async () => podGone('piped'), { timeoutMs: 30_000, intervalMs: 200, description: 'pod piped deleted' });
+  }, 120_000);
+
   it('run --attach --restart=Never streams the output, exits 0 and leaves the pod', async () => {
     const result = await cluster.minictl(['run', '--attach', '--restart=Never', 'printer', `--image=${busybox}`, '--image-pull-policy=Never', '--', 'sh', '-c', 'sleep 1; echo printed-by-printer']);
     expect(result, `${kubelet?.output ?? ''}${scheduler?.output ?? ''}`).toEqual({ code: 0, stdout: 'printed-by-printer\n', stderr: '' });
