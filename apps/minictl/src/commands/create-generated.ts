@@ -4,7 +4,8 @@
 import type { ApiObject, KindInfo } from '@minik8s/api';
 import { UsageError } from '../args';
 import type { CommandContext } from '../context';
-import { dryRunOf, dryRunSuffix } from '../dry-run';
+import { withLastApplied } from '../apply-patch';
+import { dryRunOf, dryRunSuffix, type DryRun } from '../dry-run';
 import { ResultPrinter } from './manifest-command';
 
 /** The one NAME before `--`; what follows `--` is a command. */
@@ -21,16 +22,25 @@ export function generatedNamespace(ctx: CommandContext, info: KindInfo): string 
   return info.namespaced && ctx.connection().namespaceFromFlag ? ctx.namespace : undefined;
 }
 
+/**
+ * Sends a generated object (with the last-applied annotation under --save-config), or under
+ * --dry-run=client only returns it, with the namespace only -n gives. Returns what to print.
+ */
+export async function sendGenerated(ctx: CommandContext, info: KindInfo, obj: ApiObject, dryRun: DryRun): Promise<ApiObject> {
+  if (dryRun === 'client') {
+    const namespace = generatedNamespace(ctx, info);
+    return { ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } };
+  }
+  const namespace = info.namespaced ? ctx.namespace : undefined;
+  let toCreate: ApiObject = { ...obj, metadata: { ...obj.metadata, namespace } };
+  if (ctx.args.defined('save-config') && ctx.args.bool('save-config')) {
+    toCreate = ctx.scheme.fromJson(withLastApplied(ctx.scheme.toJson(info, toCreate))).obj;
+  }
+  return ctx.client().create(info, toCreate, namespace, { dryRun: dryRun === 'server' });
+}
+
 /** Creates the generated object, or prints it without sending it under --dry-run=client. */
 export async function createGenerated(ctx: CommandContext, info: KindInfo, obj: ApiObject): Promise<void> {
   const dryRun = dryRunOf(ctx);
-  const printer = new ResultPrinter(ctx);
-  if (dryRun === 'client') {
-    printer.done(info, obj, `created${dryRunSuffix(dryRun)}`);
-    return;
-  }
-  const namespace = info.namespaced ? ctx.namespace : undefined;
-  const toCreate: ApiObject = { ...obj, metadata: { ...obj.metadata, namespace } };
-  const created = await ctx.client().create(info, toCreate, namespace, { dryRun: dryRun === 'server' });
-  printer.done(info, created, `created${dryRunSuffix(dryRun)}`);
+  new ResultPrinter(ctx).done(info, await sendGenerated(ctx, info, obj, dryRun), `created${dryRunSuffix(dryRun)}`);
 }

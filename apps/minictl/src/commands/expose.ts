@@ -3,14 +3,13 @@
 // where no flag gives them (kubectl's expose and its polymorphic helpers).
 
 import type { ApiObject, appsv1, corev1, IntOrString, KindInfo } from '@minik8s/api';
-import { withLastApplied } from '../apply-patch';
 import type { Command, CommandContext } from '../context';
-import { dryRunOf, dryRunSuffix, DRY_RUN_FLAG, type DryRun } from '../dry-run';
+import { dryRunOf, dryRunSuffix, DRY_RUN_FLAG } from '../dry-run';
 import { CliError } from '../errors';
 import { readManifests } from '../manifests';
 import { parseResourceArgs, resolveKind } from '../resources';
 import { groupKind } from '../workloads';
-import { generatedNamespace } from './create-generated';
+import { sendGenerated } from './create-generated';
 import { FILENAME_FLAG, OUTPUT_FLAG, RECURSIVE_FLAG } from './get';
 import { ResultPrinter } from './manifest-command';
 
@@ -245,23 +244,6 @@ export function serviceForObject(info: KindInfo, obj: ApiObject, flags: ExposeFl
   params.protocols = protocolsForObject(info, obj);
   if (!flags.labels) params.labels = makeLabels(obj.metadata?.labels);
   return buildService(params);
-}
-
-/**
- * Sends a generated object (with the last-applied annotation under --save-config), or under
- * --dry-run=client only returns it, with the namespace only -n gives. Returns what to print.
- */
-export async function sendGenerated(ctx: CommandContext, info: KindInfo, obj: ApiObject, dryRun: DryRun): Promise<ApiObject> {
-  if (dryRun === 'client') {
-    const namespace = generatedNamespace(ctx, info);
-    return { ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } };
-  }
-  const namespace = info.namespaced ? ctx.namespace : undefined;
-  let toCreate: ApiObject = { ...obj, metadata: { ...obj.metadata, namespace } };
-  if (ctx.args.defined('save-config') && ctx.args.bool('save-config')) {
-    toCreate = ctx.scheme.fromJson(withLastApplied(ctx.scheme.toJson(info, toCreate))).obj;
-  }
-  return ctx.client().create(info, toCreate, namespace, { dryRun: dryRun === 'server' });
 }
 
 function exposeFlags(ctx: CommandContext): ExposeFlags {
