@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError, type corev1 } from '@minik8s/api';
 import { Namespaces, Pods, PriorityClasses } from '@minik8s/client';
+import { waitFor } from '@minik8s/testing';
 import { ApiFixture } from '../test/api-fixture';
 
 const f = new ApiFixture();
@@ -46,6 +47,11 @@ describe('priority admission', () => {
     const high = await pods.create(pod('high', 'high'));
     expect(high.spec).toMatchObject({ priority: 1000, preemptionPolicy: 'Never' });
     await classes.create({ metadata: { name: 'default-class' }, value: 50, globalDefault: true });
+    // As Kubernetes' plugin reads a lister, ours reads the watch cache: a new global default
+    // applies once the cache has seen it, so wait for that with server-side dry runs.
+    await waitFor(async () => (await pods.create(pod('probe'), { dryRun: true })).spec?.priority === 50, {
+      description: 'the global default class to reach priority admission',
+    });
     const defaulted = await pods.create(pod('defaulted'));
     expect(defaulted.spec).toMatchObject({ priority: 50, priorityClassName: 'default-class' });
     let failure: unknown;
