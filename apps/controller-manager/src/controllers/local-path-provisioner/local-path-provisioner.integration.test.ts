@@ -40,6 +40,14 @@ beforeAll(async () => {
     volumeBindingMode: 'WaitForFirstConsumer',
     allowVolumeExpansion: true,
   });
+  // DefaultStorageClass admission reads the apiserver's watch cache, so the new default applies
+  // a moment after its creation; the first test counts on it.
+  await waitFor(
+    async () =>
+      (await client.resource(PersistentVolumeClaims).namespace('default').create(claim('probe', '1Gi'), { dryRun: true })).spec
+        ?.storageClassName === 'local-path',
+    { description: 'the default StorageClass to reach admission' },
+  );
   await harness.startControllers();
 }, 60_000);
 
