@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JsonPath } from '../printers/jsonpath';
+import { JsonPath, relaxedJsonPathExpression } from '../printers/jsonpath';
 import {
   hasCondition,
   jsonPathMatches,
   parseWaitCondition,
   parseWaitTimeout,
-  relaxedJsonPathExpression,
   splitJsonPathInput,
   WEEK_MS,
 } from './wait-command';

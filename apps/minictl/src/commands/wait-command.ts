@@ -8,7 +8,7 @@ import type { Command, CommandContext } from '../context';
 import { parseDurationArg } from '../duration';
 import { AggregateCliError, CliError, formatError } from '../errors';
 import { readManifests } from '../manifests';
-import { JsonPath, JsonPathError } from '../printers/jsonpath';
+import { JsonPath, JsonPathError, relaxedJsonPathExpression } from '../printers/jsonpath';
 import { parseOutputFormat } from '../printers/output';
 import { parseResourceArgs } from '../resources';
 import { waitFor } from '../wait';
@@ -47,18 +47,16 @@ export function splitJsonPathInput(input: string): string[] {
   return parts;
 }
 
-/** kubectl's RelaxedJSONPathExpression: `a.b`, `.a.b`, `{a.b}` and `{.a.b}` all become `{.a.b}`. */
-export function relaxedJsonPathExpression(expression: string): string {
-  if (expression === '') return '';
-  const match = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expression);
-  if (!match) throw new CliError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'");
-  return `{.${match[1] ?? match[2]}}`;
-}
-
 function parseJsonPathCondition(input: string): WaitCondition {
   const parts = splitJsonPathInput(input);
   if (parts.length > 2) throw new CliError(JSONPATH_FORMAT);
-  const expression = relaxedJsonPathExpression(parts[0]);
+  let expression: string;
+  try {
+    expression = relaxedJsonPathExpression(parts[0]);
+  } catch (err) {
+    if (err instanceof JsonPathError) throw new CliError(err.message);
+    throw err;
+  }
   let value: string | undefined;
   if (parts.length === 2) {
     value = parts[1].replace(/^['"]+|['"]+$/g, '');

@@ -78,3 +78,10 @@ describe('relaxedJsonPath', () => {
     expect(relaxedJsonPath('{.spec.containers[*].name}').values(pod)).toEqual(['a', 'b']);
   });
 });
+
+describe('relaxedJsonPath in custom columns', () => {
+  it("refuses kubectl's way what is not one relaxed expression", () => {
+    expect(() => relaxedJsonPath('{.a}{.b}')).toThrow("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'");
+    expect(relaxedJsonPath('{metadata.name}').values({ metadata: { name: 'kubia' } })).toEqual(['kubia']);
+  });
+});

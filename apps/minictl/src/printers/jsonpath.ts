@@ -338,10 +338,18 @@ export class JsonPath {
   }
 }
 
-/** Accepts `.a.b`, `a.b` and `{.a.b}` alike, as custom columns and --sort-by do. */
-export function relaxedJsonPath(expr: string): JsonPath {
-  let t = expr.trim();
-  if (t.startsWith('{') && t.endsWith('}')) t = t.slice(1, -1);
-  if (!t.startsWith('.') && !t.startsWith('$') && !t.startsWith('[')) t = `.${t}`;
-  return new JsonPath(`{${t}}`);
+/**
+ * kubectl's RelaxedJSONPathExpression, which custom columns, --sort-by and `wait --for=jsonpath`
+ * share: `a.b`, `.a.b`, `{a.b}` and `{.a.b}` all become `{.a.b}`; an empty one stays empty.
+ */
+export function relaxedJsonPathExpression(expression: string): string {
+  if (expression === '') return '';
+  const match = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expression);
+  if (!match) throw new JsonPathError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'");
+  return `{.${match[1] ?? match[2]}}`;
+}
+
+/** A JsonPath from a relaxed expression (see relaxedJsonPathExpression). */
+export function relaxedJsonPath(expression: string): JsonPath {
+  return new JsonPath(relaxedJsonPathExpression(expression));
 }
