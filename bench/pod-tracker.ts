@@ -18,6 +18,8 @@ export class PodTracker {
   private done: Promise<void> | undefined;
   private watchError: unknown;
   private waiters: (() => void)[] = [];
+  /** Called for each tracked pod first seen without a node (the raw binder's trigger). */
+  onPending: ((i: number, pod: corev1.Pod) => void) | undefined;
 
   constructor(
     private readonly client: ApiClient,
@@ -58,6 +60,7 @@ export class PodTracker {
     if (type === 'ADDED') this.added++;
     if (type === 'DELETED') this.deleted++;
     const node = pod.spec?.nodeName;
+    if (type === 'ADDED' && !node) this.onPending?.(i, pod);
     if (node && this.boundAt[i] === 0) {
       this.boundAt[i] = now;
       this.nodeOf[i] = node;

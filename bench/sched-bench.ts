@@ -1,19 +1,17 @@
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import type { corev1 } from '@minik8s/api';
-import { ApiClient, Namespaces, Pods } from '@minik8s/client';
+import { ApiClient, Pods } from '@minik8s/client';
 import { Component, cpuOf, startHollowNodes } from './components';
 import { cpuSnapshot, cpuDelta, type CpuSnapshot } from './cpu';
 import { startCluster, type BenchCluster } from './harness';
 import { PodTracker } from './pod-tracker';
 import { runOps } from './runner';
+import { benchPod, createNamespace, deleteAll, HOLLOW_PREFIX, PREFIX, progress, spawnScheduler, type PodKind } from './sched-common';
 import { CYCLE_CASES, runCycleCase, type CycleResult } from './sched-cycles';
+import { reportArrival, runArrival, type ArrivalResult } from './sched-arrival';
 import { readSchedStat, threadTimeShares, type ThreadTimeShares } from './sched-schedstat';
 import { fmtInt, fmtMs, fmtPct, heading, renderTable } from './table';
 
-type PodKind = 'plain' | 'anti-affinity';
 
 interface Case {
   nodes: number;
@@ -57,8 +55,6 @@ const CONCURRENCY = 32;
  * that the raw rate is what the apiserver can bind, not what 32 round trips at a time allow.
  */
 const RAW_BIND_CONCURRENCY = 500;
-const PREFIX = 'p-';
-const HOLLOW_PREFIX = 'hollow-';
 /** Whole-suite budget; a case whose estimate does not fit is skipped, and the output says so. */
 const BUDGET_MS = 270_000;
 /** No wait runs past this (from the start of the suite), whatever is left to do. */
@@ -67,60 +63,12 @@ const HARD_LIMIT_MS = 290_000;
 const REQUIRED_LIMIT_MS = 600_000;
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
-const progress = (text: string): void => void process.stderr.write(`${text}\n`);
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const key = (c: Case): string => `${c.nodes}/${c.pods}/${c.kind}`;
 
-function benchPod(ns: string, i: number, kind: PodKind): corev1.Pod {
-  const app = kind === 'plain' ? 'sched-plain' : 'sched-anti';
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: `${PREFIX}${i}`, namespace: ns, labels: { app } },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'app', image: 'registry.example.com/pause:3.9', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
-      affinity:
-        kind === 'anti-affinity'
-          ? {
-              podAntiAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app } }, topologyKey: 'kubernetes.io/hostname' }],
-              },
-            }
-          : undefined,
-    },
-  };
-}
 
-async function createNamespace(client: ApiClient, name: string): Promise<void> {
-  await client.resource(Namespaces).create({ metadata: { name } });
-}
 
-/**
- * `SCHED_BENCH_CPU_PROF=DIR` profiles each scheduler process the suite starts (one .cpuprofile
- * per process in DIR, from `sched-cpu-profile.mjs`), and only them: the preload goes into those
- * children's NODE_OPTIONS, which refuses `--cpu-prof` itself.
- */
-function withSchedulerNodeOptions<T>(spawn: () => T): T {
-  if (!process.env.SCHED_BENCH_CPU_PROF) return spawn();
-  const saved = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${saved ?? ''} --import ${pathToFileURL(join(__dirname, 'sched-cpu-profile.mjs')).href}`.trim();
-  try {
-    return spawn();
-  } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
-  }
-}
 
-/** deletecollection with grace 0, then waits until the watch has seen every pod go. */
-async function deleteAll(client: ApiClient, tracker: PodTracker): Promise<number> {
-  const t0 = performance.now();
-  await client.resource(Pods).namespace(tracker.namespace).deleteCollection({}, { gracePeriodSeconds: 0 });
-  const ok = await tracker.waitUntil(() => tracker.deleted >= tracker.added, 30_000, t0 + 120_000);
-  if (!ok) progress(`  warning: ${tracker.added - tracker.deleted} pods of ${tracker.namespace} not deleted yet`);
-  return (performance.now() - t0) / 1000;
-}
 
 interface Cpus {
   cluster: CpuSnapshot;
@@ -166,10 +114,7 @@ async function runScheduled(client: ApiClient, cluster: BenchCluster, hollow: re
   const ns = `sched-${tag}`;
   const { tracker, createPerSec } = await createPods(client, c, ns);
   const t0 = performance.now();
-  // No health port: nothing waits for its readiness, the first binding says it runs.
-  const scheduler = withSchedulerNodeOptions(() =>
-    Component.spawn('scheduler', 'scheduler', [`--server=${cluster.apiserver.address}`, '--health-port=-1', '--log-format=json', '--log-level=warn']),
-  );
+  const scheduler = spawnScheduler(cluster.apiserver.address);
   let bound: boolean;
   let before: Cpus;
   let after: Cpus;
@@ -282,6 +227,7 @@ export async function runSchedulerSuite(args: readonly string[]): Promise<void> 
   const sched: SchedResult[] = [];
   const raw: RawResult[] = [];
   const skipped: string[] = [];
+  const arrival: ArrivalResult[] = [];
   try {
     out('minik8s scheduler benchmark' + (quick ? ' (--quick: 1,000 plain pods on 100 nodes only)' : ''));
     out(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); etcd, apiserver, hollow-nodes, scheduler and the bench share the machine`);
@@ -336,13 +282,23 @@ export async function runSchedulerSuite(args: readonly string[]): Promise<void> 
         sched.push(await runScheduled(client, cluster, hollow, c, tag, began + (c.required ? REQUIRED_LIMIT_MS : HARD_LIMIT_MS)));
         // Right after, so that both see the same load on the shared machine.
         progress(`raw binding (no scheduler): ${fmtInt(c.pods)} ${c.kind} pods on ${fmtInt(nodes)} nodes...`);
-        const last = nodes === 1000 && i === cases.length - 1; // the cluster is torn down next
+        const last = nodes === 1000 && i === cases.length - 1 && (quick || !!only); // the cluster is torn down next
         raw.push(await runRaw(client, cluster, hollow, c, tag, !last));
+      }
+      if (!quick && !only) {
+        for (const kind of nodes === 1000 ? (['plain', 'anti-affinity'] as const) : (['plain'] as const)) {
+          const c = { nodes, pods: 1000, kind };
+          for (const binder of ['scheduler', 'raw'] as const) {
+            progress(`pods arriving, ${binder === 'raw' ? 'raw binder' : 'warm scheduler'}: ${fmtInt(c.pods)} ${kind} pods on ${fmtInt(nodes)} nodes...`);
+            arrival.push(await runArrival(client, server, c, binder, tagOf(c), performance.now() + 120_000));
+          }
+        }
       }
       for (const h of hollow) h.assertRunning();
     }
 
     report(sched, raw, skipped);
+    if (arrival.length > 0) out(reportArrival(arrival));
     if (cycles.length > 0) reportCycles(cycles);
     out(`\nload average at end ${load()}; suite took ${Math.round(elapsed() / 1000)} s`);
   } finally {
