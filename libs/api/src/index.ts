@@ -16,6 +16,8 @@ export * from './codec/json-codec';
 export * from './codec/descriptor-pool';
 export * from './codec/resource-version-splice';
 export * from './codec/protobuf-fields';
+export * from './codec/shared-writer';
+export * from './codec/api-server-service';
 export * from './scheme/kind-info';
 export * from './scheme/scheme';
 export * from './registry/default-scheme';

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { GrpcHttp2Client, type CallHandle, type GrpcCallError } from '@minik8s/grpc-http2';
 import {
-  ApiServerService,
+  API_SERVER_SERVICE,
   defaultScheme,
   fromServiceError,
   type ApiObject,
@@ -216,7 +216,7 @@ export class ApiClient {
   }
 
   async create(info: KindInfo, obj: ApiObject, namespace: string | undefined, options: { dryRun?: boolean } = {}): Promise<ApiObject> {
-    const res = await this.call(ApiServerService.create, {
+    const res = await this.call(API_SERVER_SERVICE.create, {
       ref: this.ref(info, namespace ?? obj.metadata?.namespace),
       object: this.scheme.toUnknown(info, obj),
       dryRun: options.dryRun ? ['All'] : [],
@@ -225,12 +225,12 @@ export class ApiClient {
   }
 
   async get(info: KindInfo, namespace: string | undefined, name: string, subresource = ''): Promise<ApiObject> {
-    const res = await this.call(ApiServerService.get, { ref: this.ref(info, namespace, name, subresource) });
+    const res = await this.call(API_SERVER_SERVICE.get, { ref: this.ref(info, namespace, name, subresource) });
     return this.decode(res.object);
   }
 
   async list(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ObjectList<ApiObject>> {
-    const res = await this.call(ApiServerService.list, { ref: this.ref(info, namespace), options });
+    const res = await this.call(API_SERVER_SERVICE.list, { ref: this.ref(info, namespace), options });
     return {
       items: (res.items ?? []).map((u) => this.decode(u)),
       resourceVersion: res.metadata?.resourceVersion ?? '',
@@ -239,7 +239,7 @@ export class ApiClient {
   }
 
   async update(info: KindInfo, obj: ApiObject, namespace: string | undefined, subresource = '', options: { dryRun?: boolean } = {}): Promise<ApiObject> {
-    const res = await this.call(ApiServerService.update, {
+    const res = await this.call(API_SERVER_SERVICE.update, {
       ref: this.ref(info, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? '', subresource),
       object: this.scheme.toUnknown(subresource === 'scale' ? this.kindInfo({ apiVersion: 'autoscaling/v1', kind: 'Scale' }) : info, obj),
       dryRun: options.dryRun ? ['All'] : [],
@@ -249,7 +249,7 @@ export class ApiClient {
 
   async patch(info: KindInfo, namespace: string | undefined, name: string, patchType: string, patch: unknown, subresource = ''): Promise<ApiObject> {
     const body = typeof patch === 'string' ? patch : JSON.stringify(patch);
-    const res = await this.call(ApiServerService.patch, {
+    const res = await this.call(API_SERVER_SERVICE.patch, {
       ref: this.ref(info, namespace, name, subresource),
       patchType,
       patch: Buffer.from(body, 'utf8'),
@@ -258,17 +258,17 @@ export class ApiClient {
   }
 
   async delete(info: KindInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
-    const res = await this.call(ApiServerService.delete, { ref: this.ref(info, namespace, name), options });
+    const res = await this.call(API_SERVER_SERVICE.delete, { ref: this.ref(info, namespace, name), options });
     return this.decode(res.object);
   }
 
   async deleteCollection(info: KindInfo, namespace: string | undefined, listOptions: ListOptions = {}, options: DeleteOptions = {}): Promise<ObjectList<ApiObject>> {
-    const res = await this.call(ApiServerService.deleteCollection, { ref: this.ref(info, namespace), listOptions, options });
+    const res = await this.call(API_SERVER_SERVICE.deleteCollection, { ref: this.ref(info, namespace), listOptions, options });
     return { items: (res.items ?? []).map((u) => this.decode(u)), resourceVersion: res.metadata?.resourceVersion ?? '' };
   }
 
   watch(info: KindInfo, namespace: string | undefined, options: ListOptions = {}): WatchStream<ApiObject> {
-    const method = ApiServerService.watch;
+    const method = API_SERVER_SERVICE.watch;
     const request = method.requestSerialize({ ref: this.ref(info, namespace), options });
     return new WatchStream(
       (handlers) =>
@@ -287,7 +287,7 @@ export class ApiClient {
   async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
     const pods = this.kindInfo({ apiVersion: 'v1', kind: 'Pod' });
     const bindings = this.kindInfo({ apiVersion: 'v1', kind: 'Binding' });
-    await this.call(ApiServerService.create, {
+    await this.call(API_SERVER_SERVICE.create, {
       ref: this.ref(pods, namespace, podName, 'binding'),
       object: this.scheme.toUnknown(bindings, {
         metadata: { name: podName, namespace, uid: podUid },
@@ -305,11 +305,11 @@ export class ApiClient {
   }
 
   async discovery(): Promise<DiscoveryResponse> {
-    return this.call(ApiServerService.discovery, {});
+    return this.call(API_SERVER_SERVICE.discovery, {});
   }
 
   async version(): Promise<VersionInfo> {
-    return this.call(ApiServerService.version, {});
+    return this.call(API_SERVER_SERVICE.version, {});
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { encodeMessageToBuffer, type MessageEncoder } from '@minik8s/api';
 
 /**
  * The few etcd KV messages the store sends on every request (etcdserverpb, rpc.proto and
@@ -50,41 +51,66 @@ export const KV_METHODS = {
 /** What a transaction writes on success: a put (attached to `lease` when given) or a delete. */
 export type TxnSuccess = { put: Buffer; lease?: bigint } | { deletePrevKv: true };
 
+interface RangeInput {
+  key: Buffer;
+  rangeEnd?: Buffer;
+  limit?: number;
+  revision?: number;
+}
+
 /** RangeRequest { key = 1; range_end = 2; limit = 3; revision = 4; } */
-export function encodeRangeRequest(request: { key: Buffer; rangeEnd?: Buffer; limit?: number; revision?: number }): Buffer {
-  const w = new BinaryWriter().uint32(10).bytes(request.key);
-  if (request.rangeEnd) w.uint32(18).bytes(request.rangeEnd);
-  if (request.limit) w.uint32(24).int64(request.limit);
-  if (request.revision) w.uint32(32).int64(request.revision);
-  return Buffer.from(w.finish());
+const RANGE_REQUEST: MessageEncoder<RangeInput> = {
+  encode(request, w = new BinaryWriter()) {
+    w.uint32(10).bytes(request.key);
+    if (request.rangeEnd) w.uint32(18).bytes(request.rangeEnd);
+    if (request.limit) w.uint32(24).int64(request.limit);
+    if (request.revision) w.uint32(32).int64(request.revision);
+    return w;
+  },
+};
+
+export function encodeRangeRequest(request: RangeInput): Buffer {
+  return encodeMessageToBuffer(RANGE_REQUEST, request);
+}
+
+interface TxnInput {
+  key: Buffer;
+  target: CompareTarget;
+  revision: number;
+  success: TxnSuccess;
 }
 
 /**
  * TxnRequest { compare = 1; success = 2; failure = 3; } with one Compare (result EQUAL, the
  * target column = `revision`), one success op and a failure op that reads the key back.
  */
-export function encodeTxnRequest(request: { key: Buffer; target: CompareTarget; revision: number; success: TxnSuccess }): Buffer {
-  const w = new BinaryWriter();
-  // Compare { result = 1 (EQUAL = 0, left out); target = 2; key = 3; version = 4 | create_revision = 5 | mod_revision = 6 }
-  const target = TARGETS[request.target];
-  w.uint32(10).fork();
-  w.uint32(16).int32(target.number);
-  w.uint32(26).bytes(request.key);
-  w.uint32(target.tag).int64(request.revision);
-  w.join();
-  // success: RequestOp { request_put = 2: PutRequest { key = 1; value = 2; lease = 3 } | request_delete_range = 3: { key = 1; prev_kv = 3 } }
-  w.uint32(18).fork();
-  if ('put' in request.success) {
-    w.uint32(18).fork().uint32(10).bytes(request.key).uint32(18).bytes(request.success.put);
-    if (request.success.lease) w.uint32(24).int64(request.success.lease);
+const TXN_REQUEST: MessageEncoder<TxnInput> = {
+  encode(request, w = new BinaryWriter()) {
+    // Compare { result = 1 (EQUAL = 0, left out); target = 2; key = 3; version = 4 | create_revision = 5 | mod_revision = 6 }
+    const target = TARGETS[request.target];
+    w.uint32(10).fork();
+    w.uint32(16).int32(target.number);
+    w.uint32(26).bytes(request.key);
+    w.uint32(target.tag).int64(request.revision);
     w.join();
-  } else {
-    w.uint32(26).fork().uint32(10).bytes(request.key).uint32(24).bool(true).join();
-  }
-  w.join();
-  // failure: RequestOp { request_range = 1: RangeRequest { key = 1 } }
-  w.uint32(26).fork().uint32(10).fork().uint32(10).bytes(request.key).join().join();
-  return Buffer.from(w.finish());
+    // success: RequestOp { request_put = 2: PutRequest { key = 1; value = 2; lease = 3 } | request_delete_range = 3: { key = 1; prev_kv = 3 } }
+    w.uint32(18).fork();
+    if ('put' in request.success) {
+      w.uint32(18).fork().uint32(10).bytes(request.key).uint32(18).bytes(request.success.put);
+      if (request.success.lease) w.uint32(24).int64(request.success.lease);
+      w.join();
+    } else {
+      w.uint32(26).fork().uint32(10).bytes(request.key).uint32(24).bool(true).join();
+    }
+    w.join();
+    // failure: RequestOp { request_range = 1: RangeRequest { key = 1 } }
+    w.uint32(26).fork().uint32(10).fork().uint32(10).bytes(request.key).join().join();
+    return w;
+  },
+};
+
+export function encodeTxnRequest(request: TxnInput): Buffer {
+  return encodeMessageToBuffer(TXN_REQUEST, request);
 }
 
 function int64(reader: BinaryReader): number {

@@ -1,5 +1,5 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { ApiServerService, WatchEvent } from '@minik8s/api';
+import { API_SERVER_SERVICE, encodeMessageToBuffer, WatchEvent } from '@minik8s/api';
 import type {
   ApiServerServer,
   ApiObject,
@@ -38,19 +38,18 @@ function encodedWatchEvent(type: string, object: Unknown): Buffer {
   if (!byType) encodedEvents.set(object, (byType = new Map()));
   let bytes = byType.get(type);
   if (!bytes) {
-    bytes = Buffer.from(WatchEvent.encode({ type, object }).finish());
+    bytes = encodeMessageToBuffer(WatchEvent, { type, object });
     byType.set(type, bytes);
   }
   return bytes;
 }
 
 /** The service definition with a Watch serializer that passes pre-encoded events through. */
-export const WATCH_SERVICE: typeof ApiServerService = {
-  ...ApiServerService,
+export const WATCH_SERVICE: typeof API_SERVER_SERVICE = {
+  ...API_SERVER_SERVICE,
   watch: {
-    ...ApiServerService.watch,
-    responseSerialize: (value: WatchEvent | Buffer): Buffer =>
-      Buffer.isBuffer(value) ? value : Buffer.from(WatchEvent.encode(value).finish()),
+    ...API_SERVER_SERVICE.watch,
+    responseSerialize: (value: WatchEvent | Buffer): Buffer => (Buffer.isBuffer(value) ? value : encodeMessageToBuffer(WatchEvent, value)),
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Unknown } from '../generated/apiserver/v1/apiserver';
 import { newBadRequest } from '../errors';
 import { DescriptorPool, type FileMetadata } from '../codec/descriptor-pool';
+import { encodeMessage } from '../codec/shared-writer';
 import { JsonCodec, type DecodeProblem, type JsonObject } from '../codec/json-codec';
 import { apiVersionOf, type ApiObject, type KindInfo, type KindStrategy } from './kind-info';
 
@@ -113,7 +114,7 @@ export class Scheme {
   }
 
   encode(info: KindInfo, obj: ApiObject): Uint8Array {
-    return info.codec.encode({ ...obj, apiVersion: apiVersionOf(info), kind: info.kind }).finish();
+    return encodeMessage(info.codec, { ...obj, apiVersion: apiVersionOf(info), kind: info.kind });
   }
 
   decode(info: KindInfo, bytes: Uint8Array): ApiObject {
