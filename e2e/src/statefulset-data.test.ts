@@ -102,6 +102,18 @@ describe('a StatefulSet keeps its data on a real node', () => {
       parameters: { basePath },
     });
     await client.resource(Namespaces).create({ metadata: { name: NS } });
+    // DefaultStorageClass admission reads the apiserver's watch cache: the claims the StatefulSet
+    // controller makes count on the new default, so wait until admission sees it.
+    await waitFor(
+      async () =>
+        (
+          await client
+            .resource(PersistentVolumeClaims)
+            .namespace(NS)
+            .create({ metadata: { name: 'probe' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } }, { dryRun: true })
+        ).spec?.storageClassName === 'local-path',
+      { description: 'the default StorageClass to reach admission' },
+    );
     await client.resource(Services).namespace(NS).create({
       metadata: { name: 'web' },
       spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'web', port: 80 }] },
