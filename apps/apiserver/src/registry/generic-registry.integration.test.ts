@@ -133,6 +133,21 @@ describe('update', () => {
     const again = await cms.update(c);
     expect(again.metadata?.resourceVersion).toBe(c.metadata?.resourceVersion);
   });
+
+  it('answers a dry run with the object as it would be stored, and stores nothing', async () => {
+    const rss = f.client.resource(ReplicaSets).namespace(await ns('dry-run'));
+    const rs = await rss.create({
+      metadata: { name: 'rs' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    });
+    const wouldBe = await rss.update({ ...rs, spec: { ...rs.spec, replicas: 4 } }, { dryRun: true });
+    expect(wouldBe.spec?.replicas).toBe(4);
+    expect(wouldBe.metadata?.generation).toBe(2);
+    expect(wouldBe.metadata?.resourceVersion).toBe(rs.metadata?.resourceVersion);
+    const after = await rss.get('rs');
+    expect(after.spec?.replicas).toBe(1);
+    expect(after.metadata?.resourceVersion).toBe(rs.metadata?.resourceVersion);
+  });
 });
 
 describe('patch', () => {

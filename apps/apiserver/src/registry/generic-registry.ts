@@ -38,7 +38,7 @@ export interface ListResult {
 
 const MAX_CONFLICT_RETRIES = 10;
 
-type WithStatus = ApiObject & { status?: unknown; spec?: unknown };
+export type WithStatus = ApiObject & { status?: unknown; spec?: unknown };
 
 function qualified(info: KindInfo): { group: string; resource: string } {
   return { group: info.group, resource: info.resource };
@@ -176,11 +176,19 @@ export class GenericRegistry {
     transform: (current: WithStatus) => Promise<WithStatus | typeof NO_CHANGE>,
   ): Promise<ApiObject> {
     for (let attempt = 0; ; attempt++) {
-      const current: StoredObject = await this.readForUpdate(info, namespace, name, expectedRevision, attempt);
+      const { current, fromCache } = await this.readForUpdate(info, namespace, name, expectedRevision, attempt);
       if (expectedRevision !== undefined && current.revision !== expectedRevision) {
         throw newConflict(qualified(info), name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      const next = await transform(structuredClone(current.obj) as WithStatus);
+      let next: WithStatus | typeof NO_CHANGE;
+      try {
+        next = await transform(structuredClone(current.obj) as WithStatus);
+      } catch (err) {
+        // As in Kubernetes' GuaranteedUpdate: a refusal of the watch cache's copy may be a refusal
+        // of stale data (a pod bound since, or deleted and made again), so etcd's copy decides.
+        if (fromCache && expectedRevision === undefined) continue;
+        throw err;
+      }
       if (next === NO_CHANGE) return current.obj;
       try {
         const meta = next.metadata ?? {};
@@ -206,14 +214,14 @@ export class GenericRegistry {
     name: string,
     expectedRevision: number | undefined,
     attempt: number,
-  ): Promise<StoredObject> {
+  ): Promise<{ current: StoredObject; fromCache: boolean }> {
     if (attempt === 0) {
       const cached = this.caches.get(info).cached(namespace, name);
       if (cached && (expectedRevision === undefined || cached.revision === expectedRevision)) {
-        return { obj: cached.obj, revision: cached.revision };
+        return { current: { obj: cached.obj, revision: cached.revision }, fromCache: true };
       }
     }
-    return this.store.get(info, namespace, name);
+    return { current: await this.store.get(info, namespace, name), fromCache: false };
   }
 
   /**
@@ -230,14 +238,17 @@ export class GenericRegistry {
     return true;
   }
 
-  private sameJson(info: KindInfo, a: ApiObject, b: ApiObject): boolean {
-    return JSON.stringify(this.scheme.toJson(info, a)) === JSON.stringify(this.scheme.toJson(info, b));
+  /**
+   * What an update changes: its spec (everything but metadata and status; generation follows it),
+   * and anything at all (else it is a no-op). One JSON form of each side serves both questions.
+   */
+  private changesOf(info: KindInfo, next: WithStatus, current: WithStatus): { spec: boolean; any: boolean } {
+    const { metadata: nextMeta, status: nextStatus, ...nextRest } = this.scheme.toJson(info, next);
+    const { metadata: curMeta, status: curStatus, ...curRest } = this.scheme.toJson(info, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
+    if (JSON.stringify(nextRest) !== JSON.stringify(curRest)) return { spec: true, any: true };
+    return { spec: false, any: JSON.stringify(nextMeta) !== JSON.stringify(curMeta) || JSON.stringify(nextStatus) !== JSON.stringify(curStatus) };
   }
 
-  private specChanged(info: KindInfo, next: WithStatus, old: WithStatus): boolean {
-    const strip = (o: WithStatus): ApiObject => ({ ...o, metadata: undefined, status: undefined } as ApiObject);
-    return !this.sameJson(info, strip(next), strip(old));
-  }
 
   async update(
     info: KindInfo,
@@ -246,7 +257,15 @@ export class GenericRegistry {
     input: ApiObject,
     subresource = '',
     dryRun = false,
-    internal: { bypassStrategy?: boolean; withStatus?: boolean } = {},
+    internal: {
+      bypassStrategy?: boolean;
+      withStatus?: boolean;
+      /**
+       * Builds the new object from the stored one (a copy it may change) instead of taking
+       * `input`: checks and changes then apply to the very revision the write replaces.
+       */
+      derive?: (current: WithStatus) => WithStatus;
+    } = {},
   ): Promise<ApiObject> {
     if (subresource && subresource !== 'status' && subresource !== 'finalize') {
       throw newMethodNotSupported(qualified(info), `update of ${subresource}`);
@@ -259,10 +278,14 @@ export class GenericRegistry {
       throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     const expected = parseResourceVersion(inputMeta.resourceVersion, 'metadata.resourceVersion');
-    return this.guaranteedUpdate(info, namespace, name, expected, async (current) => {
-      const next = internal.withStatus
-        ? (structuredClone(input) as WithStatus)
-        : this.merged(info, subresource, structuredClone(input) as WithStatus, current);
+    // A dry run answers with the object as it would be stored, as Kubernetes does, and writes nothing.
+    let wouldStore: WithStatus | undefined;
+    const stored = await this.guaranteedUpdate(info, namespace, name, expected, async (current) => {
+      const next = internal.derive
+        ? withOwnMetadata(internal.derive(current))
+        : internal.withStatus
+          ? (structuredClone(input) as WithStatus)
+          : this.merged(info, subresource, structuredClone(input) as WithStatus, current);
       const meta = next.metadata ?? {};
       // Fields the server owns are carried over; identity and lifecycle cannot be changed by an update.
       meta.name = name;
@@ -286,13 +309,17 @@ export class GenericRegistry {
         ...(strategy?.validateUpdate?.(next, current) ?? strategy?.validate?.(next) ?? []),
       ];
       if (errors.length > 0) throw this.invalid(info, name, errors);
-      if (this.specChanged(info, next, current)) meta.generation = (current.metadata?.generation ?? 0) + 1;
-      const comparable = { ...current, metadata: { ...current.metadata, resourceVersion: undefined } };
-      if (this.sameJson(info, next, comparable)) return NO_CHANGE;
+      const changes = this.changesOf(info, next, current);
+      if (!changes.any) return NO_CHANGE;
+      if (changes.spec) meta.generation = (current.metadata?.generation ?? 0) + 1;
       await this.admission.admit({ operation: 'UPDATE', info, obj: next, old: current, dryRun });
-      if (dryRun) return NO_CHANGE;
+      if (dryRun) {
+        wouldStore = { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata?.resourceVersion } };
+        return NO_CHANGE;
+      }
       return next;
     });
+    return wouldStore ?? stored;
   }
 
   /** What an update at `subresource` means: status writes only status, spec writes leave status. */
@@ -465,4 +492,9 @@ export class GenericRegistry {
   apiVersion(info: KindInfo): string {
     return apiVersionOf(info);
   }
+}
+
+/** The object with a metadata of its own: update() fills it in, and `current` must stay as stored. */
+function withOwnMetadata(obj: WithStatus): WithStatus {
+  return { ...obj, metadata: { ...obj.metadata } };
 }

@@ -1,6 +1,6 @@
 import type { ApiObject, KindInfo, Scheme } from '@minik8s/api';
 import { newBadRequest, newConflict, newMethodNotSupported, StatusError } from '@minik8s/api';
-import type { Clock, GenericRegistry } from './generic-registry';
+import type { Clock, GenericRegistry, WithStatus } from './generic-registry';
 import { formatTime } from './object-meta';
 
 interface Binding extends ApiObject {
@@ -41,25 +41,30 @@ export async function bindPod(
     throw newBadRequest(`target.kind: Unsupported value: "${binding.target.kind}": supported values: "Node"`);
   }
   const name = binding.metadata?.name || podName;
-  const current = (await registry.get(podKind, namespace, name)) as PodLike;
-  if (current.metadata?.deletionTimestamp) {
-    throw newConflict({ group: '', resource: 'pods' }, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-  }
-  if (current.spec?.nodeName) {
-    throw newConflict({ group: '', resource: 'pods' }, name, `pod ${name} is already assigned to node "${current.spec.nodeName}"`);
-  }
   const uid = binding.metadata?.uid;
-  if (uid && uid !== current.metadata?.uid) {
-    throw newConflict({ group: '', resource: 'pods' }, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata?.uid}`);
-  }
-  const now = formatTime(clock.now());
-  const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-  conditions.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: now });
-  // spec.nodeName and PodScheduled land in one write on the revision read above, as in
-  // Kubernetes, so a kubelet never sees the one without the other and a racing write is a
-  // Conflict the scheduler can trust. nodeName may be set only here, hence no strategy.
-  const bound = { ...current, spec: { ...current.spec, nodeName }, status: { ...current.status, conditions } } as PodLike;
-  await registry.update(podKind, namespace, name, bound, '', false, { bypassStrategy: true, withStatus: true });
+  // Checked on the revision the write replaces (the watch cache's copy first, etcd's after a
+  // Conflict), as Kubernetes' binding does inside its GuaranteedUpdate: spec.nodeName and
+  // PodScheduled land in one write, so a kubelet never sees the one without the other and a
+  // racing write is a Conflict the scheduler can trust. nodeName may be set only here, hence no
+  // strategy.
+  const bind = (current: PodLike): PodLike => {
+    if (current.metadata?.deletionTimestamp) {
+      throw newConflict({ group: '', resource: 'pods' }, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    }
+    if (current.spec?.nodeName) {
+      throw newConflict({ group: '', resource: 'pods' }, name, `pod ${name} is already assigned to node "${current.spec.nodeName}"`);
+    }
+    if (uid && uid !== current.metadata?.uid) {
+      throw newConflict({ group: '', resource: 'pods' }, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata?.uid}`);
+    }
+    const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: formatTime(clock.now()) });
+    return { ...current, spec: { ...current.spec, nodeName }, status: { ...current.status, conditions } };
+  };
+  await registry.update(podKind, namespace, name, { metadata: { name } }, '', false, {
+    bypassStrategy: true,
+    derive: (current: WithStatus) => bind(current as PodLike),
+  });
   return { ...binding, metadata: { ...binding.metadata, name, namespace } };
 }
 
