@@ -47,7 +47,7 @@ describe('subcommands', () => {
   it('lists the new commands in the root help', async () => {
     const { stdout } = await cli([]);
     expect(stdout).toContain('Deploy Commands:\n  rollout         Manage the rollout of a resource\n  scale           Set a new size');
-    expect(stdout).toContain('Cluster Management Commands:\n  cordon ');
+    expect(stdout).toContain('Cluster Management Commands:\n  cluster-info    Display cluster information\n  cordon ');
   });
 
   it('refuses bad arguments before talking to the server', async () => {

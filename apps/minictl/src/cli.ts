@@ -9,12 +9,17 @@ import { execCommand } from './commands/exec';
 import { logsCommand } from './commands/logs';
 import { portForwardCommand } from './commands/port-forward';
 import { apiResourcesCommand } from './commands/api-resources';
+import { apiVersionsCommand } from './commands/api-versions';
+import { clusterInfoCommand } from './commands/cluster-info';
 import { configCommand } from './commands/config';
 import { cordonCommand, uncordonCommand } from './commands/cordon';
 import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
+import { diffCommand } from './commands/diff';
 import { drainCommand } from './commands/drain';
+import { editCommand } from './commands/edit';
+import { eventsCommand } from './commands/events';
 import { exposeCommand } from './commands/expose';
 import { getCommand } from './commands/get';
 import { annotateCommand, labelCommand } from './commands/label-annotate';
@@ -33,13 +38,13 @@ import { commandHelp } from './help';
 import type { Io } from './io';
 
 const GROUPS: [string, Command[]][] = [
-  ['Basic Commands', [createCommand, exposeCommand, runCommand, getCommand, deleteCommand, setCommand]],
+  ['Basic Commands', [createCommand, exposeCommand, runCommand, getCommand, editCommand, deleteCommand, setCommand]],
   ['Deploy Commands', [rolloutCommand, scaleCommand]],
-  ['Cluster Management Commands', [cordonCommand, uncordonCommand, drainCommand, taintCommand]],
-  ['Troubleshooting and Debugging Commands', [describeCommand, logsCommand, attachCommand, execCommand, portForwardCommand, cpCommand]],
-  ['Advanced Commands', [applyCommand, patchCommand, replaceCommand, waitCommand]],
+  ['Cluster Management Commands', [clusterInfoCommand, cordonCommand, uncordonCommand, drainCommand, taintCommand]],
+  ['Troubleshooting and Debugging Commands', [describeCommand, logsCommand, attachCommand, execCommand, portForwardCommand, cpCommand, eventsCommand]],
+  ['Advanced Commands', [applyCommand, diffCommand, patchCommand, replaceCommand, waitCommand]],
   ['Settings Commands', [labelCommand, annotateCommand]],
-  ['Other Commands', [apiResourcesCommand, configCommand, versionCommand]],
+  ['Other Commands', [apiResourcesCommand, apiVersionsCommand, configCommand, versionCommand]],
 ];
 
 export const COMMANDS: Command[] = GROUPS.flatMap(([, commands]) => commands);
