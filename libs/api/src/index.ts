@@ -30,3 +30,4 @@ export * from './fields/selector';
 export * from './printers';
 export { parseCronSchedule, CronSyntaxError, cronScheduleError, isKnownTimeZone, type CronSchedule } from './strategy/other-groups-cron';
 export * from './helpers/taints';
+export * from './helpers/deep-copy';

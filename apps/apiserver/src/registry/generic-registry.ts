@@ -1,6 +1,7 @@
 import type { ApiObject, FieldError, JsonValue, KindInfo, ListOptions, Scheme, DeleteOptions, Unknown } from '@minik8s/api';
 import {
   apiVersionOf,
+  deepCopy,
   fieldErrorCauseType,
   FieldPath,
   notSupported,
@@ -182,7 +183,7 @@ export class GenericRegistry {
       }
       let next: WithStatus | typeof NO_CHANGE;
       try {
-        next = await transform(structuredClone(current.obj) as WithStatus);
+        next = await transform(deepCopy(current.obj) as WithStatus);
       } catch (err) {
         // As in Kubernetes' GuaranteedUpdate: a refusal of the watch cache's copy may be a refusal
         // of stale data (a pod bound since, or deleted and made again), so etcd's copy decides.
@@ -284,8 +285,8 @@ export class GenericRegistry {
       const next = internal.derive
         ? withOwnMetadata(internal.derive(current))
         : internal.withStatus
-          ? (structuredClone(input) as WithStatus)
-          : this.merged(info, subresource, structuredClone(input) as WithStatus, current);
+          ? (deepCopy(input) as WithStatus)
+          : this.merged(info, subresource, deepCopy(input) as WithStatus, current);
       const meta = next.metadata ?? {};
       // Fields the server owns are carried over; identity and lifecycle cannot be changed by an update.
       meta.name = name;
@@ -367,7 +368,7 @@ export class GenericRegistry {
   async delete(info: KindInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(info, namespace, name);
-      const obj = structuredClone(current.obj) as WithStatus;
+      const obj = deepCopy(current.obj) as WithStatus;
       const meta = obj.metadata ?? {};
       const pre = options.preconditions;
       if (pre?.uid && pre.uid !== meta.uid) {

@@ -1,5 +1,5 @@
 import { applyPatch, validate as validateJsonPatch, type Operation } from 'fast-json-patch';
-import { newBadRequest, StatusError, type JsonValue } from '@minik8s/api';
+import { deepCopy, newBadRequest, StatusError, type JsonValue } from '@minik8s/api';
 
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const JSON_PATCH = 'application/json-patch+json';
@@ -44,7 +44,7 @@ export function applyPatchOfType(type: string, current: JsonValue, patch: Uint8A
       const invalid = validateJsonPatch(operations, current);
       if (invalid) throw newBadRequest(`the JSON patch is invalid: ${invalid.message}`);
       try {
-        return applyPatch(structuredClone(current), operations, false, false).newDocument;
+        return applyPatch(deepCopy(current), operations, false, false).newDocument;
       } catch (err) {
         throw newBadRequest(`the JSON patch cannot be applied: ${(err as Error).message}`);
       }

@@ -1,5 +1,5 @@
 import type { ApiObject, KindInfo, Scheme } from '@minik8s/api';
-import { newBadRequest, newConflict, newMethodNotSupported, StatusError } from '@minik8s/api';
+import { deepCopy, newBadRequest, newConflict, newMethodNotSupported, StatusError } from '@minik8s/api';
 import type { Clock, GenericRegistry, WithStatus } from './generic-registry';
 import { formatTime } from './object-meta';
 
@@ -115,7 +115,7 @@ export class ScaleSubresource {
     }
     const current = await this.registry.get(info, namespace, name);
     const rv = scale.metadata?.resourceVersion;
-    const next = structuredClone(current);
+    const next = deepCopy(current);
     access.setSpecReplicas(next, replicas);
     next.metadata = { ...next.metadata, resourceVersion: rv || current.metadata?.resourceVersion };
     return this.toScale(info, await this.registry.update(info, namespace, name, next));
