@@ -63,8 +63,8 @@ export function spawnScheduler(server: string): Component {
   );
 }
 
-export /** deletecollection with grace 0, then waits until the watch has seen every pod go. */
-async function deleteAll(client: ApiClient, tracker: PodTracker): Promise<number> {
+/** deletecollection with grace 0, then waits until the watch has seen every pod go. */
+export async function deleteAll(client: ApiClient, tracker: PodTracker): Promise<number> {
   const t0 = performance.now();
   await client.resource(Pods).namespace(tracker.namespace).deleteCollection({}, { gracePeriodSeconds: 0 });
   const ok = await tracker.waitUntil(() => tracker.deleted >= tracker.added, 30_000, t0 + 120_000);
