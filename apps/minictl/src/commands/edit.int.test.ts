@@ -37,14 +37,12 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: one
-  labels: {group: g}
 data: {k: v}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: two
-  labels: {group: g}
 data: {k: v}
 `,
   });
@@ -90,7 +88,7 @@ describe('edit', () => {
   });
 
   it('edits several objects as one List, and prints the patch with --output-patch', async () => {
-    const result = await edit('s/k: v$/k: changed/', 'cm', '-l', 'group=g', '--output-patch');
+    const result = await edit('s/k: v$/k: changed/', 'cm', 'one', 'two', '--output-patch');
     expect(result).toEqual({
       code: 0,
       stdout: 'Patch: {"data":{"k":"changed"}}\nconfigmap/one edited\nPatch: {"data":{"k":"changed"}}\nconfigmap/two edited\n',

@@ -24,7 +24,7 @@ import {
   type EditFormat,
   type EditReason,
 } from './edit-file';
-import { FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG } from './get';
+import { FILENAME_FLAG, RECURSIVE_FLAG } from './get';
 import { STRATEGIC_MERGE_PATCH } from './patch';
 
 /** One object being edited, as fetched; `resourceVersion` moves on when a patch of it succeeds. */
@@ -274,7 +274,7 @@ async function fetchTargets(ctx: CommandContext, subresource: string): Promise<E
         for (const name of names) found.push({ info, namespace, name });
         continue;
       }
-      const list = await client.list(info, namespace, { labelSelector: ctx.args.string('selector') || undefined });
+      const list = await client.list(info, namespace);
       for (const obj of list.items) targets.push(asTarget(info, ctx.scheme.toJson(info, obj)));
     }
   }
@@ -352,7 +352,6 @@ Usage:
   flags: [
     FILENAME_FLAG,
     RECURSIVE_FLAG,
-    SELECTOR_FLAG,
     { name: 'output', short: 'o', type: 'string', description: 'Output format. One of: (json, yaml). The format the object is edited in.' },
     { name: 'output-patch', type: 'bool', description: 'Output the patch if the resource is edited.' },
     {
