@@ -176,9 +176,9 @@ describe('events --watch', () => {
     expect(lines[2]).toBe('11m         Warning   Unhealthy   Pod/pg-0   Readiness probe failed');
   });
 
-  it('prints only new events of the selected types with --watch-only', async () => {
+  it('watches only the events of the selected types and object, after listing them', async () => {
     await record({ ns: 'shop', name: 'web-2.old', object: { kind: 'Pod', name: 'web-2' }, type: 'Warning', reason: 'OldFailure', message: 'before the watch', first: 50, last: 50, count: 1 });
-    const watch = watching('events', '-n', 'shop', '--watch-only', '--types=Warning', '--for', 'pod/web-2', '--no-headers');
+    const watch = watching('events', '-n', 'shop', '-w', '--types=Warning', '--for', 'pod/web-2', '--no-headers');
     let result: CliResult | undefined;
     try {
       // Once a warning recorded now comes through, the watch is open.
@@ -198,6 +198,9 @@ describe('events --watch', () => {
       result = await watch.stop();
     }
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(watch.output()).toMatch(/^(14m   Warning   Failed   Pod\/web-2   Error: ErrImagePull\n)+12m   Warning   Killing   Pod\/web-2   Stopping container\n$/);
+    // The existing warning first, then only the new warnings of web-2, in the listed rows' widths.
+    expect(watch.output()).toMatch(
+      /^50m   Warning   OldFailure   Pod\/web-2   before the watch\n(14m   Warning   Failed       Pod\/web-2   Error: ErrImagePull\n)+12m   Warning   Killing      Pod\/web-2   Stopping container\n$/,
+    );
   });
 });

@@ -18,7 +18,6 @@ const FLAGS: FlagDef[] = [
   { name: 'for', type: 'string', description: 'Filter events to only those pertaining to the specified resource.' },
   { name: 'types', type: 'stringArray', description: 'Output only events of given types.' },
   { name: 'watch', short: 'w', type: 'bool', description: 'After listing the requested events, watch for more events.' },
-  { name: 'watch-only', type: 'bool', description: 'Watch for new events, without listing the existing ones first.' },
   { name: 'no-headers', type: 'bool', description: "When using the default output format, don't print headers." },
   {
     name: 'chunk-size',
@@ -116,11 +115,10 @@ async function run(ctx: CommandContext): Promise<void> {
   const info = eventsInfo(ctx);
   const namespace = allNamespaces ? undefined : ctx.namespace;
   const output = new EventOutput(ctx, info, format);
-  const watchOnly = ctx.args.bool('watch-only');
 
   const { items, resourceVersion } = await listAll(ctx, info, namespace, { fieldSelector });
   const events = sortEvents((items as corev1.Event[]).filter((e) => typeSelected(types, e.type)));
-  if (!ctx.args.bool('watch') && !watchOnly) {
+  if (!ctx.args.bool('watch')) {
     if (events.length === 0) {
       ctx.err(allNamespaces ? 'No events found.\n' : `No events found in ${ctx.namespace} namespace.\n`);
       return;
@@ -129,7 +127,7 @@ async function run(ctx: CommandContext): Promise<void> {
     return;
   }
   // kubectl's watch replays the existing events unordered; listing first shows them oldest first.
-  if (!watchOnly && events.length > 0) ctx.out(output.list(events));
+  if (events.length > 0) ctx.out(output.list(events));
   await watch(ctx, info, namespace, { fieldSelector, resourceVersion }, types, output);
 }
 
